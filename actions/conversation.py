@@ -1,0 +1,47 @@
+"""Reading the conversation: its language, its output mode and the caller's line."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+
+from bot.bank.access import CallerLine, Channel
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang
+
+SERVICE_INTENTS = frozenset({
+    "card_info", "account_info", "check_balance", "check_all_balances", "request_statement",
+    "credit_limit", "last_card_transaction", "card_transactions_email", "verify_with_card",
+    "verify_with_customer_number", "no_card",
+})
+
+
+def language(tracker: Tracker) -> Lang:
+    value = tracker.get_slot("language")
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def is_voice(tracker: Tracker) -> bool:
+    return tracker.get_slot("output_mode") == "voice"
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def latest_entity(tracker: Tracker, entity: str) -> str | None:
+    return next(tracker.get_latest_entity_values(entity), None)
+
+
+def caller_line(tracker: Tracker, owner_lookup) -> CallerLine:
+    """The caller's line: a voice call with its (signed) number, or a web user with none.
+
+    `owner_lookup(number) -> customer id | None` asks the bank whom the number is registered to.
+    """
+    if not is_voice(tracker):
+        return CallerLine(channel=Channel.WEB, number=None, owner_id=None)
+    number = tracker.get_slot("caller_number")
+    owner = owner_lookup(number) if number else None
+    return CallerLine(channel=Channel.VOICE, number=number, owner_id=owner)
+
+
+def attempts(tracker: Tracker) -> int:
+    return int(tracker.get_slot("verification_attempts") or 0)

@@ -1,0 +1,89 @@
+"""Hand-offs to a person: agents (lost card, complaint, other questions) and POS support.
+
+Each hand-off is recorded with the context an agent needs (language, who the caller proved to
+be, where they were in the menus; never a secret), and announced to the channel with a custom
+payload `{"handoff": {...}}`: the voice gateway transfers the call, the web chat says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend import backend
+from actions.conversation import is_voice, language, latest_intent
+
+AGENT_QUEUE = "agent"
+POS_QUEUE = "pos_support"
+
+# intent -> (queue, what the caller hears first)
+HANDOFFS = {
+    "lost_card": (AGENT_QUEUE, "utter_lost_card"),
+    "talk_to_agent": (AGENT_QUEUE, "utter_connecting_agent"),
+    "other_information": (AGENT_QUEUE, "utter_connecting_agent"),
+    "pos_support": (POS_QUEUE, "utter_connecting_pos_support"),
+    "complaint": (AGENT_QUEUE, None),
+}
+
+
+def _customer_id(tracker: Tracker) -> int | None:
+    value = tracker.get_slot("verified_customer")
+    return int(value) if value else None
+
+
+def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "reason": reason,
+        "language": language(tracker),
+        "menu": tracker.get_slot("menu"),
+        "verified_method": tracker.get_slot("verified_method"),
+        "card_last_four": tracker.get_slot("verified_card"),
+        "recent_intents": [event["parse_data"]["intent"].get("name")
+                           for event in tracker.events if event.get("event") == "user"][-8:],
+        **extra,
+    }
+
+
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: str, reason: str,
+             extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Record the hand-off and tell the channel to transfer the caller."""
+    handoff_id = backend().repository.record_handoff(
+        queue=queue,
+        reason=reason,
+        customer_id=_customer_id(tracker),
+        caller_number=tracker.get_slot("caller_number"),
+        channel="voice" if is_voice(tracker) else "web",
+        context=_context(tracker, reason, extra or {}),
+    )
+    dispatcher.utter_message(json_message={"handoff": {"queue": queue, "id": handoff_id,
+                                                       "reason": reason}})
+    return [SlotSet("handoff_queue", queue)]
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker) or "talk_to_agent"
+        queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
+        events: list[dict[str, Any]] = []
+        extra: dict[str, Any] = {}
+        if intent == "complaint":
+            reference = backend().repository.record_complaint(
+                customer_id=_customer_id(tracker),
+                caller_number=tracker.get_slot("caller_number"),
+                channel="voice" if is_voice(tracker) else "web",
+                summary="complaint reported through the assistant; details taken by the agent",
+            )
+            dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
+            events.append(SlotSet("complaint_reference", reference))
+            extra["complaint_reference"] = reference
+        else:
+            dispatcher.utter_message(response=announcement)
+        return events + hand_off(dispatcher, tracker, queue, intent, extra)

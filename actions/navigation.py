@@ -1,0 +1,102 @@
+"""Moving through the menu tree: welcome, language, keys, back, repeat, main menu."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet, UserUttered, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.conversation import latest_entity, latest_intent
+from actions.menus import current_menu, present
+from bot.i18n import LANGUAGES
+from bot.menus import KEYS, MenuItem, menu_for
+
+TARGET_MENU = {
+    "individual_customer": "individual",
+    "business_customer": "business",
+    "main_menu": "main",
+}
+
+
+class ActionNavigate(Action):
+    """Show the menu the caller asked for: a named menu, the previous one, or the same again."""
+
+    def name(self) -> str:
+        return "action_navigate"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        intent = latest_intent(tracker)
+        here = current_menu(tracker)
+        if intent in TARGET_MENU:
+            return present(TARGET_MENU[intent], dispatcher, tracker)
+        if intent == "go_back":
+            return present(menu_for(here).parent or here, dispatcher, tracker)
+        if intent == "repeat":
+            again = menu_for(here).item("1") if menu_for(here).readout else None
+            if again is not None and again.intent != "go_back":
+                return as_if_said(again)  # "repeat" after a read-out reads it again
+            return present(here, dispatcher, tracker)
+        if intent == "inform_digits":
+            dispatcher.utter_message(response="utter_invalid_key")
+        return present(here, dispatcher, tracker)
+
+
+class ActionSetLanguage(Action):
+    """Switch the conversation's language, then show the main menu in it."""
+
+    def name(self) -> str:
+        return "action_set_language"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        lang = latest_entity(tracker, "language")
+        if lang not in LANGUAGES:
+            lang = tracker.get_slot("language") or "sq"
+        return [SlotSet("language", lang), *present("main", dispatcher, tracker, lang)]
+
+
+class ActionMenuKey(Action):
+    """A key pressed or typed: it means what the current menu says that key means."""
+
+    def name(self) -> str:
+        return "action_menu_key"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        menu = menu_for(current_menu(tracker))
+        key = pressed_key(tracker)
+        item = menu.item(key) if key else None
+        if item is None:
+            dispatcher.utter_message(response="utter_invalid_key")
+            return present(menu.name, dispatcher, tracker)
+        return as_if_said(item)
+
+
+def pressed_key(tracker: Tracker) -> str | None:
+    key = latest_entity(tracker, "digit")
+    if key in KEYS:
+        return key
+    text = (tracker.latest_message.get("text") or "").strip()
+    return text if text in KEYS else None
+
+
+def as_if_said(item: MenuItem) -> list[dict[str, Any]]:
+    """Replace the key press with the item's own intent, so the rules answer that intent.
+
+    The key's user turn is reverted and the item's intent is logged in its place; the policies
+    then predict exactly what they predict when a caller says or types that intent.
+    """
+    entities = [{"entity": name, "value": value, "start": 0, "end": 0}
+                for name, value in item.entities.items()]
+    parse_data = {
+        "intent": {"name": item.intent, "confidence": 1.0},
+        "entities": entities,
+        "text": item.payload,
+    }
+    slots = [SlotSet(name, value) for name, value in item.entities.items()
+             if name == "currency"]
+    return [UserUtteranceReverted(), UserUttered(item.payload, parse_data), *slots]

@@ -1,0 +1,29 @@
+"""Amounts, dates and email addresses in the form the conversation needs: spoken or written."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from bot.i18n import Lang
+from bot.i18n.currencies import currency_name
+from bot.i18n.dates import say_date, write_date
+from bot.i18n.money import say_amount, write_amount
+
+
+def amount(value: Decimal, currency: str, lang: Lang, voice: bool) -> str:
+    return say_amount(value, currency, lang) if voice else write_amount(value, currency, lang)
+
+
+def day(value: date, lang: Lang, voice: bool) -> str:
+    return say_date(value, lang) if voice else write_date(value, lang)
+
+
+def currency(code: str, lang: Lang, voice: bool) -> str:
+    return currency_name(code, lang) if voice else code
+
+
+def masked_email(address: str) -> str:
+    """"a•••@example.com": enough for the caller to recognise the address, not to harvest it."""
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}•••@{domain}"

@@ -1,0 +1,1 @@
+"""Rasa-facing adapters: input channels and the tracker store."""

@@ -1,0 +1,54 @@
+"""A SQL tracker store that masks PINs and card numbers before any event is written."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.trackers import DialogueStateTracker
+from sqlalchemy.engine import make_url
+
+from bot.redaction import redact_event
+
+
+class RedactingSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL tracker store, fed with redacted copies of the events.
+
+    Configured in endpoints.yml with `db:` as an SQLAlchemy URL (SQLite by default, PostgreSQL
+    in production), so one setting names the database the same way everywhere in the project.
+    """
+
+    def __init__(self, domain=None, host=None, db: str = "sqlite:///var/tracker.db",
+                 event_broker=None, **kwargs: Any) -> None:
+        url = make_url(db)
+        super().__init__(
+            domain=domain,
+            dialect=url.drivername,
+            host=url.host,
+            port=url.port,
+            db=url.database or "",
+            username=url.username,
+            password=url.password,
+            event_broker=event_broker,
+            query=dict(url.query) or None,
+        )
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the events not stored yet, each redacted (see bot.redaction)."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = redact_event(event.as_dict())
+                intent = data.get("parse_data", {}).get("intent", {}).get("name")
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=intent,
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.commit()

@@ -1,0 +1,51 @@
+"""Masking of secrets (PINs, card numbers) in what is stored or logged.
+
+Anything a caller typed or keyed may hold a PIN or a card number: every run of four or more
+digits (spaces, dots and dashes between digits count as part of the run) is masked. Single menu
+keys and short numbers stay readable. Slot values the assistant itself derived (a card digest,
+"verified") are kept, because the conversation needs them back on the next turn.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MASK = "•"
+DIGIT_RUN = re.compile(r"\d(?:[\s.\-]*\d){3,}")
+SECRET_SLOTS = frozenset({"card_number", "card_pin", "customer_number"})
+DERIVED_VALUE = re.compile(r"^(dg:[0-9a-f]{64}:\d{4}|verified)$")
+
+
+def mask_digits(text: str) -> str:
+    """Replace every digit of each run of four or more digits with a mask character."""
+    return DIGIT_RUN.sub(lambda match: re.sub(r"\d", MASK, match.group()), text)
+
+
+def _mask_any(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_digits(value)
+    if isinstance(value, list):
+        return [_mask_any(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _mask_any(item) for key, item in value.items()}
+    return value
+
+
+def redact_event(event: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of a serialised Rasa event that is safe to store."""
+    redacted = dict(event)
+    kind = event.get("event")
+    if kind == "user":
+        for key in ("text", "parse_data"):
+            if key in redacted:
+                redacted[key] = _mask_any(redacted[key])
+    elif kind == "slot" and event.get("name") in SECRET_SLOTS:
+        value = event.get("value")
+        if isinstance(value, str) and not DERIVED_VALUE.match(value):
+            redacted["value"] = mask_digits(value)
+    elif kind == "bot":
+        # the assistant never repeats a secret, but a reply may quote what the caller typed
+        redacted["text"] = _mask_any(event.get("text"))
+    return redacted

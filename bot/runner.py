@@ -1,0 +1,151 @@
+"""Starting the assistant's services as child processes: SMTP sink, action server, Rasa server.
+
+`bot run` uses it to start everything with embedded defaults; the end-to-end tests use the same
+code on free ports, so what they test is what an operator runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+
+VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass
+class StackConfig:
+    """Where each service listens and keeps its state."""
+
+    var_dir: Path
+    database_url: str
+    tracker_db: str
+    model: Path
+    rasa_port: int = 5005
+    action_port: int = 5055
+    smtp_port: int = 2525
+    smtp_host: str = "127.0.0.1"
+    start_smtp_sink: bool = True
+    api_token: str = field(default_factory=lambda: secrets.token_hex(16))
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "logs"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "BOT_VAR_DIR": str(self.var_dir),
+            "BOT_DATABASE_URL": self.database_url,
+            "BOT_TRACKER_DB": self.tracker_db,
+            "BOT_ACTION_PORT": str(self.action_port),
+            "BOT_SMTP_HOST": self.smtp_host,
+            "BOT_SMTP_PORT": str(self.smtp_port),
+            "PYTHONPATH": str(PROJECT_ROOT),
+        })
+        env.update(self.extra_env)
+        return env
+
+
+def latest_model(models_dir: Path = PROJECT_ROOT / "models") -> Path | None:
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    return models[-1] if models else None
+
+
+class Stack:
+    """The running child processes; stop() ends them all."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _start(self, name: str, command: list[str]) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        self.processes[name] = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=self.config.environment(), stdout=log,
+            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start(self, timeout: float = 240.0) -> None:
+        cfg = self.config
+        python = str(VENV_BIN / "python")
+        if cfg.start_smtp_sink:
+            self._start("smtp", [python, "-m", "bot", "smtp-sink", "--port", str(cfg.smtp_port),
+                                 "--folder", str(cfg.mail_dir)])
+        self._start("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
+                                "--port", str(cfg.action_port)])
+        self._start("rasa", [
+            str(VENV_BIN / "rasa"), "run", "--model", str(cfg.model),
+            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+            "--port", str(cfg.rasa_port), "--cors", "*", "--enable-api",
+            "--auth-token", cfg.api_token,
+        ])
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        checks = {
+            "actions": f"http://127.0.0.1:{self.config.action_port}/health",
+            "rasa": f"{self.config.rasa_url}/status?token={self.config.api_token}",
+        }
+        while checks:
+            for name, url in list(checks.items()):
+                if self.processes[name].poll() is not None:
+                    raise RuntimeError(f"{name} exited; see {self.config.log_dir / name}.log")
+                if _answers(url, needs="model_file" if name == "rasa" else ""):
+                    del checks[name]
+            if checks and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(checks)}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.processes.clear()
+
+
+def _answers(url: str, needs: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+            return response.status == 200 and needs in response.read().decode()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return False
+
+
+@contextmanager
+def running(config: StackConfig, timeout: float = 240.0) -> Iterator[Stack]:
+    stack = Stack(config)
+    try:
+        stack.start(timeout)
+        yield stack
+    finally:
+        stack.stop()
