@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 
 from bot.bank.access import CallerLine, Channel
+from bot.bank.verification import Verifier
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang
 
 SERVICE_INTENTS = frozenset({
@@ -31,16 +32,10 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
-def caller_line(tracker: Tracker, owner_lookup) -> CallerLine:
-    """The caller's line: a voice call with its (signed) number, or a web user with none.
-
-    `owner_lookup(number) -> customer id | None` asks the bank whom the number is registered to.
-    """
-    if not is_voice(tracker):
-        return CallerLine(channel=Channel.WEB, number=None, owner_id=None)
-    number = tracker.get_slot("caller_number")
-    owner = owner_lookup(number) if number else None
-    return CallerLine(channel=Channel.VOICE, number=number, owner_id=owner)
+def caller_line(tracker: Tracker, verifier: Verifier) -> CallerLine:
+    """The caller's line: a voice call with its (signed) number, or a web user with none."""
+    channel = Channel.VOICE if is_voice(tracker) else Channel.WEB
+    return verifier.caller_line(channel, tracker.get_slot("caller_number"))
 
 
 def attempts(tracker: Tracker) -> int:

@@ -102,7 +102,7 @@ class ActionService(Action):
         pending = tracker.get_slot("pending_service")
         if pending not in REQUESTS or REQUESTS[pending].menu is not Menu.ACCOUNTS:
             pending = "account_info"
-        line = caller_line(tracker, backend().repository.phone_owner)
+        line = caller_line(tracker, backend().verifier)
         by_customer_number = Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
         if intent == "verify_with_card":
             return _needs("card_pin", pending, Menu.ACCOUNTS)
@@ -140,7 +140,7 @@ class ActionService(Action):
             if verified:
                 dispatcher.utter_message(response="utter_needs_card_verification")
             return _needs("card_pin", intent, Menu.CARD)
-        line = caller_line(tracker, backend().repository.phone_owner)
+        line = caller_line(tracker, backend().verifier)
         if Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line):
             return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
                                                                  tracker)
@@ -171,7 +171,7 @@ async def last_card_transaction(customer_id: int, dispatcher: CollectingDispatch
     else:
         dispatcher.utter_message(
             response="utter_last_card_transaction",
-            date=day(transaction.posted_at.date(), lang, voice),
+            date=day(transaction.day, lang, voice),
             amount=amount(transaction.amount, transaction.currency, lang, voice),
             merchant=transaction.description,
         )

@@ -102,7 +102,7 @@ class ValidateCardForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_pin_wrong_format", self.FORM_SLOTS,
                           {"card_pin": None})
         services = backend()
-        line = caller_line(tracker, services.repository.phone_owner)
+        line = caller_line(tracker, services.verifier)
         digest, last_four = token
         result = services.verifier.verify_card_digest(line, digest, last_four, checked.value,
                                                       _menu(tracker))
@@ -127,7 +127,7 @@ class ValidateCustomerNumberForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_customer_number_wrong_format",
                           self.FORM_SLOTS, {"customer_number": None})
         services = backend()
-        line = caller_line(tracker, services.repository.phone_owner)
+        line = caller_line(tracker, services.verifier)
         result = services.verifier.verify_customer_number(line, checked.value, Menu.ACCOUNTS)
         if result.verified:
             return {"customer_number": VERIFIED, **_outcome_slots(result, "customer_number")}

@@ -89,7 +89,8 @@ class Stack:
             command, cwd=PROJECT_ROOT, env=self.config.environment(), stdout=log,
             stderr=subprocess.STDOUT, start_new_session=True)
 
-    def start(self, timeout: float = 240.0) -> None:
+    def start_helpers(self, timeout: float = 60.0) -> None:
+        """The SMTP sink (unless a real relay is configured) and the action server."""
         cfg = self.config
         python = str(VENV_BIN / "python")
         if cfg.start_smtp_sink:
@@ -97,6 +98,12 @@ class Stack:
                                  "--folder", str(cfg.mail_dir)])
         self._start("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
                                 "--port", str(cfg.action_port)])
+        self.wait_ready(timeout)
+
+    def start(self, timeout: float = 240.0) -> None:
+        """Everything: the helpers, then the Rasa server with the trained model."""
+        cfg = self.config
+        self.start_helpers(timeout)
         self._start("rasa", [
             str(VENV_BIN / "rasa"), "run", "--model", str(cfg.model),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
@@ -107,10 +114,11 @@ class Stack:
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        checks = {
+        urls = {
             "actions": f"http://127.0.0.1:{self.config.action_port}/health",
             "rasa": f"{self.config.rasa_url}/status?token={self.config.api_token}",
         }
+        checks = {name: url for name, url in urls.items() if name in self.processes}
         while checks:
             for name, url in list(checks.items()):
                 if self.processes[name].poll() is not None:

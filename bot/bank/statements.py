@@ -47,7 +47,7 @@ def transactions_csv(transactions: Iterable, lang: Lang) -> bytes:
     for item in transactions:
         writer.writerow(
             (
-                item.posted_at.date().isoformat(),
+                item.day.isoformat(),
                 item.description,
                 f"{item.amount:.2f}",
                 item.currency,

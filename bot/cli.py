@@ -1,0 +1,174 @@
+"""`bot ...` / `python -m bot ...`: the operator commands.
+
+One small function per subcommand (`cmd_<group>_<name>(args) -> exit code`), registered in
+`build_parser()`; each subparser stores its function as `handler`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy.engine import make_url
+
+from bot.config import Settings
+from bot.keys import card_key
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    """Create the bank schema; optionally reset it and load the demo bank."""
+    from bot.bank.db import DatabaseNotEmptyError, init_database
+
+    settings = Settings.from_env()
+    url = args.database_url or settings.database_url
+    shown = make_url(url).render_as_string(hide_password=True)
+    try:
+        report = init_database(
+            url,
+            demo=args.demo,
+            reset=args.reset,
+            card_key=card_key(settings),
+            today=date.today(),
+        )
+    except DatabaseNotEmptyError:
+        print(
+            f"bot db init: {shown} already holds customers; add --reset to start again",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"database ready: {shown} ({len(report.tables)} tables, {report.customers} customers)")
+    return 0
+
+
+def _add_db_commands(commands: argparse._SubParsersAction) -> None:
+    db = commands.add_parser("db", help="the bank database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="COMMAND", required=True)
+    init = db_commands.add_parser("init", help="create the schema (and the demo bank)")
+    init.add_argument("--demo", action="store_true", help="load the demo bank")
+    init.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="SQLAlchemy URL (default: BOT_DATABASE_URL or sqlite:///var/bank.db)",
+    )
+    init.add_argument(
+        "--reset", action="store_true", help="drop every bank table first (deletes the data)"
+    )
+    init.set_defaults(handler=cmd_db_init)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start every service with embedded defaults (first run: demo bank, trained model)."""
+    from bot.operations import run
+
+    return run()
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """A text conversation with the assistant in this terminal."""
+    from bot.operations import chat
+
+    return chat()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Validate the data, then train what changed."""
+    from bot.operations import train
+    from bot.validation import validate
+
+    problems = validate()
+    for problem in problems:
+        print(f"data problem: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    train(force=args.force)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate the training data and domain (what `bot train` checks first)."""
+    from bot.validation import validate
+
+    problems = validate()
+    for problem in problems:
+        print(f"data problem: {problem}", file=sys.stderr)
+    print("data valid" if not problems else f"{len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """NLU per language on the held-out examples, and the test stories; reports in reports/."""
+    from pathlib import Path
+
+    from bot.evaluation import describe, evaluate_all, evaluate_stories
+    from bot.runner import latest_model
+
+    model = latest_model()
+    if model is None:
+        print("no trained model: run `bot train` first", file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    for scores in evaluate_all(model, out):
+        print(describe(scores))
+    if not args.nlu_only:
+        passed, failed = evaluate_stories(model, out)
+        print(f"test stories: {passed} passed, {failed} failed; report in {out / 'stories'}")
+        return 1 if failed else 0
+    return 0
+
+
+def cmd_smtp_sink(args: argparse.Namespace) -> int:
+    """Run the development SMTP server that saves every message as a file."""
+    from pathlib import Path
+
+    from bot.smtp_sink import serve
+
+    settings = Settings.from_env()
+    serve(
+        args.host, args.port or settings.smtp_port, Path(args.folder or settings.var_dir / "mail")
+    )
+    return 0
+
+
+def _add_service_commands(commands: argparse._SubParsersAction) -> None:
+    commands.add_parser("run", help="start the assistant (all services)").set_defaults(
+        handler=cmd_run
+    )
+    commands.add_parser("chat", help="chat with the assistant in this terminal").set_defaults(
+        handler=cmd_chat
+    )
+    train = commands.add_parser("train", help="validate the data and train the model")
+    train.add_argument("--force", action="store_true", help="retrain even if nothing changed")
+    train.set_defaults(handler=cmd_train)
+    commands.add_parser("validate", help="validate the training data").set_defaults(
+        handler=cmd_validate
+    )
+    evaluate = commands.add_parser("evaluate", help="measure NLU per language and test stories")
+    evaluate.add_argument("--out", default="reports", help="report folder (default: reports)")
+    evaluate.add_argument("--nlu-only", action="store_true", help="skip the test stories")
+    evaluate.set_defaults(handler=cmd_evaluate)
+    sink = commands.add_parser("smtp-sink", help="development SMTP server saving mail to files")
+    sink.add_argument("--host", default="127.0.0.1")
+    sink.add_argument("--port", type=int, help="default: BOT_SMTP_PORT or 2525")
+    sink.add_argument("--folder", help="default: var/mail")
+    sink.set_defaults(handler=cmd_smtp_sink)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bot", description="Voice and chat assistant for the bank's customer line."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_db_commands(commands)
+    _add_service_commands(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Measuring the assistant: NLU per language on held-out examples, and the test stories.
+
+`bot evaluate` writes Rasa's reports (per-intent precision/recall/F1, confusion matrix and
+histogram images) under `reports/` (not committed) and prints the summary figures that
+bench/RESULTS.md records.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.config import PROJECT_ROOT
+from bot.i18n import LANGUAGES
+from bot.runner import VENV_BIN
+
+HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
+STORIES_DIR = PROJECT_ROOT / "tests" / "stories"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+
+
+@dataclass(frozen=True)
+class NluScores:
+    language: str
+    examples: int
+    intent_f1: float          # weighted average over intents
+    intent_macro_f1: float
+    intent_accuracy: float
+    response_f1: float | None  # FAQ answers chosen by the ResponseSelector
+    entity_f1: float | None
+    report_dir: Path
+
+
+def _rasa(*args: str) -> None:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               TF_CPP_MIN_LOG_LEVEL="2")
+    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def _weighted_f1(report_file: Path) -> float | None:
+    if not report_file.exists():
+        return None
+    report = json.loads(report_file.read_text())
+    return report.get("weighted avg", {}).get("f1-score")
+
+
+def evaluate_nlu(model: Path, language: str, out: Path = REPORTS_DIR) -> NluScores:
+    report_dir = out / f"nlu-{language}"
+    _rasa("test", "nlu", "--model", str(model), "--nlu", str(HELD_OUT_DIR / f"{language}.yml"),
+          "--out", str(report_dir))
+    intents = json.loads((report_dir / "intent_report.json").read_text())
+    return NluScores(
+        language=language,
+        examples=int(intents["weighted avg"]["support"]),
+        intent_f1=intents["weighted avg"]["f1-score"],
+        intent_macro_f1=intents["macro avg"]["f1-score"],
+        intent_accuracy=intents.get("accuracy", 0.0),
+        response_f1=_weighted_f1(report_dir / "response_selection_report.json"),
+        entity_f1=_weighted_f1(report_dir / "DIETClassifier_report.json"),
+        report_dir=report_dir,
+    )
+
+
+def evaluate_all(model: Path, out: Path = REPORTS_DIR) -> list[NluScores]:
+    return [evaluate_nlu(model, language, out) for language in LANGUAGES]
+
+
+def evaluate_stories(model: Path, out: Path = REPORTS_DIR) -> tuple[int, int]:
+    """Run the test stories; returns (stories passed, stories failed)."""
+    report_dir = out / "stories"
+    _rasa("test", "core", "--model", str(model), "--stories", str(STORIES_DIR), "--out",
+          str(report_dir), "--no-plot")
+    failed_file = report_dir / "failed_test_stories.yml"
+    failed = failed_file.read_text().count("- story:") if failed_file.exists() else 0
+    total = sum(path.read_text().count("- story:") for path in STORIES_DIR.glob("*.yml"))
+    return total - failed, failed
+
+
+def describe(scores: NluScores) -> str:
+    optional = "".join(
+        f", {name} F1 {value:.3f}" for name, value in
+        (("FAQ response", scores.response_f1), ("entity", scores.entity_f1)) if value is not None)
+    return (f"{scores.language}: {scores.examples} held-out examples, intent F1 "
+            f"{scores.intent_f1:.3f} (macro {scores.intent_macro_f1:.3f}, accuracy "
+            f"{scores.intent_accuracy:.3f}){optional}; report in {scores.report_dir}")

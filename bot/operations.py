@@ -1,0 +1,104 @@
+"""What the operator commands do: train, run, chat. The argument parsing is in bot.cli."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.runner import VENV_BIN, Stack, StackConfig, latest_model
+
+RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
+
+
+def _rasa(*args: str, check: bool = True) -> int:
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+               TF_CPP_MIN_LOG_LEVEL="2")
+    return subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=env,
+                          check=check).returncode
+
+
+def train(force: bool = False) -> Path:
+    """Train; Rasa's fingerprint skips the parts whose data did not change."""
+    started = time.monotonic()
+    args = ["train", *RASA_FILES, "--out", "models"] + (["--force"] if force else [])
+    _rasa(*args)
+    model = latest_model()
+    assert model is not None, "rasa train produced no model"
+    print(f"trained in {time.monotonic() - started:.0f}s: {model.relative_to(PROJECT_ROOT)}",
+          flush=True)
+    return model
+
+
+def _database_exists(url: str) -> bool:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return True  # a server database is created by its operator: `bot db init`
+    return bool(parsed.database) and Path(parsed.database).exists()
+
+
+def stack_config(settings: Settings) -> StackConfig:
+    model = latest_model() or train()
+    return StackConfig(
+        var_dir=settings.var_dir,
+        database_url=settings.database_url,
+        tracker_db=os.environ.get("BOT_TRACKER_DB", f"sqlite:///{settings.var_dir / 'tracker.db'}"),
+        model=model,
+        rasa_port=int(os.environ.get("BOT_RASA_PORT", "5005")),
+        action_port=settings.action_port,
+        smtp_port=settings.smtp_port,
+        smtp_host=settings.smtp_host,
+        start_smtp_sink=os.environ.get("BOT_SMTP_SINK", "1") == "1",
+    )
+
+
+def prepare(settings: Settings) -> None:
+    """First run: the demo bank in the default database."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if not _database_exists(settings.database_url):
+        print(f"creating the demo bank in {settings.database_url}", flush=True)
+        subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo"], cwd=PROJECT_ROOT,
+                       check=True)
+
+
+def run() -> int:
+    settings = Settings.from_env()
+    prepare(settings)
+    config = stack_config(settings)
+    stack = Stack(config)
+    try:
+        stack.start()
+        print(f"Assistant ready: Rasa {config.rasa_url} (REST: /webhooks/rest/webhook, "
+              f"socket.io: /socket.io), actions :{config.action_port}, mail -> {config.mail_dir}"
+              f"\nLogs in {config.log_dir}. Ctrl-C stops.", flush=True)
+        while all(process.poll() is None for process in stack.processes.values()):
+            time.sleep(1)
+        print("a service stopped; see the logs", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
+
+
+def chat() -> int:
+    """A conversation in this terminal: action server and SMTP sink, then Rasa's shell."""
+    settings = Settings.from_env()
+    prepare(settings)
+    config = stack_config(settings)
+    stack = Stack(config)
+    try:
+        stack.start_helpers()
+        env = config.environment()
+        return subprocess.run(
+            [str(VENV_BIN / "rasa"), "shell", "--model", str(config.model), "--endpoints",
+             "endpoints.yml"], cwd=PROJECT_ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()

@@ -1,0 +1,16 @@
+"""The SIP protocol core of the voice gateway (RFC 3261 over UDP, SDP, RTP, RFC 4733 keys).
+
+One job per module:
+
+- `message`: parse and serialize SIP requests and responses, URIs, name-addr, Via, CSeq;
+- `sdp`: SDP parsing and the offer/answer choice of codec (RFC 4566, RFC 3264);
+- `rtp`: RTP packets, the outgoing stream state and a small jitter buffer (RFC 3550);
+- `dtmf`: keys from RFC 4733 telephone-events and from SIP INFO bodies;
+- `transaction`: server transactions and their retransmission timers (RFC 3261 section 17);
+- `caller_id`: the caller's number in E.164 from P-Asserted-Identity or From;
+- `options`: what we allow and accept, and the answer to OPTIONS;
+- `transport`: the asyncio UDP endpoint.
+
+Nothing here logs message bodies or keys: a SIP INFO body or a telephone-event carries the
+digits of a PIN.
+"""

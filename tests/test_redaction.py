@@ -1,0 +1,31 @@
+"""What is stored of a conversation never holds a PIN or a card number."""
+
+from __future__ import annotations
+
+from bot.redaction import mask_digits, redact_event
+
+
+def test_digit_runs_of_four_or_more_are_masked() -> None:
+    assert mask_digits("my card is 5412 7530 1184 2635") == "my card is •••• •••• •••• ••••"
+    assert mask_digits("pin 7359") == "pin ••••"
+    assert mask_digits("1") == "1"
+    assert mask_digits("press 9 or 0") == "press 9 or 0"
+
+
+def test_user_event_text_and_parse_data_are_masked() -> None:
+    event = {"event": "user", "text": "5412753011842635",
+             "parse_data": {"text": "5412753011842635", "intent": {"name": "inform_digits"},
+                            "entities": [{"entity": "x", "value": "7359"}]}}
+    stored = str(redact_event(event))
+    assert "5412753011842635" not in stored and "7359" not in stored
+    assert "inform_digits" in stored
+
+
+def test_secret_slots_keep_only_derived_values() -> None:
+    digest = "dg:" + "a" * 64 + ":2635"
+    stored = redact_event({"event": "slot", "name": "card_number", "value": digest})
+    assert stored["value"] == digest
+    assert redact_event({"event": "slot", "name": "card_pin", "value": "7359"})["value"] == "••••"
+    assert redact_event({"event": "slot", "name": "card_pin", "value": "verified"})["value"] == (
+        "verified")
+    assert redact_event({"event": "slot", "name": "menu", "value": "card"})["value"] == "card"
