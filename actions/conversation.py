@@ -15,6 +15,9 @@ SERVICE_INTENTS = frozenset({
 })
 
 
+KEY_DISPATCHERS = frozenset({"action_menu_key", "action_navigate"})
+
+
 def language(tracker: Tracker) -> Lang:
     value = tracker.get_slot("language")
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
@@ -25,6 +28,13 @@ def is_voice(tracker: Tracker) -> bool:
 
 
 def latest_intent(tracker: Tracker) -> str | None:
+    """What the caller last asked for.
+
+    When the action just before was a key dispatch (a menu key, or "repeat" after a read-out),
+    this is the intent of the menu item (`key_intent`), not the intent of the words typed.
+    """
+    if tracker.latest_action_name in KEY_DISPATCHERS and tracker.get_slot("key_intent"):
+        return tracker.get_slot("key_intent")
     return (tracker.latest_message or {}).get("intent", {}).get("name")
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet, UserUtteranceReverted, UserUttered
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import latest_entity, latest_intent
+from actions.keys import action_for_intent
 from actions.menus import current_menu, present
 from bot.i18n import LANGUAGES
 from bot.menus import KEYS, MenuItem, menu_for
@@ -53,9 +54,9 @@ class ActionSetLanguage(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        lang = latest_entity(tracker, "language")
+        lang = latest_entity(tracker, "language") or tracker.get_slot("language")
         if lang not in LANGUAGES:
-            lang = tracker.get_slot("language") or "sq"
+            lang = "sq"
         return [SlotSet("language", lang), *present("main", dispatcher, tracker, lang)]
 
 
@@ -85,18 +86,11 @@ def pressed_key(tracker: Tracker) -> str | None:
 
 
 def as_if_said(item: MenuItem) -> list[dict[str, Any]]:
-    """Replace the key press with the item's own intent, so the rules answer that intent.
+    """Answer the key as if the caller had said the item's intent.
 
-    The key's user turn is reverted and the item's intent is logged in its place; the policies
-    then predict exactly what they predict when a caller says or types that intent.
+    The intent is kept in the `key_intent` slot (read through `latest_intent`) and its entities
+    in their slots; the action the rules give that intent runs next.
     """
-    entities = [{"entity": name, "value": value, "start": 0, "end": 0}
-                for name, value in item.entities.items()]
-    parse_data = {
-        "intent": {"name": item.intent, "confidence": 1.0},
-        "entities": entities,
-        "text": item.payload,
-    }
-    slots = [SlotSet(name, value) for name, value in item.entities.items()
-             if name == "currency"]
-    return [UserUtteranceReverted(), UserUttered(item.payload, parse_data), *slots]
+    slots = [SlotSet(name, value) for name, value in item.entities.items()]
+    return [SlotSet("key_intent", item.intent), *slots,
+            FollowupAction(action_for_intent()[item.intent])]

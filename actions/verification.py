@@ -82,6 +82,8 @@ class ValidateCardForm(FormValidationAction):
 
     async def validate_card_number(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if value is None:  # cleared when the form starts: nothing typed yet
+            return {"card_number": None}
         if value == FAILED or parse_card_token(str(value)):
             return {"card_number": value}
         checked = check_card_number(str(value or ""))
@@ -92,7 +94,7 @@ class ValidateCardForm(FormValidationAction):
 
     async def validate_card_pin(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value in (FAILED, VERIFIED):
+        if value is None or value in (FAILED, VERIFIED):
             return {"card_pin": value}
         token = parse_card_token(tracker.get_slot("card_number") or "")
         checked = check_pin(str(value or ""))
@@ -120,7 +122,7 @@ class ValidateCustomerNumberForm(FormValidationAction):
 
     async def validate_customer_number(self, value: Any, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value in (FAILED, VERIFIED):
+        if value is None or value in (FAILED, VERIFIED):
             return {"customer_number": value}
         checked = check_customer_number(str(value or ""))
         if not checked.ok:

@@ -155,6 +155,27 @@ def _add_service_commands(commands: argparse._SubParsersAction) -> None:
     sink.set_defaults(handler=cmd_smtp_sink)
 
 
+def cmd_webchat_screenshots(args: argparse.Namespace) -> int:
+    """Start the assistant with a fresh demo bank and photograph the web chat page."""
+    from pathlib import Path
+
+    from bot.screenshots import take_screenshots
+
+    for path in take_screenshots(Path(args.out)):
+        print(path)
+    return 0
+
+
+def _add_webchat_commands(commands: argparse._SubParsersAction) -> None:
+    shots = commands.add_parser(
+        "webchat-screenshots", help="screenshots of the web chat page at key moments, for review"
+    )
+    shots.add_argument(
+        "--out", default="reports/screenshots", help="folder (default: reports/screenshots)"
+    )
+    shots.set_defaults(handler=cmd_webchat_screenshots)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bot", description="Voice and chat assistant for the bank's customer line."
@@ -162,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_db_commands(commands)
     _add_service_commands(commands)
+    _add_webchat_commands(commands)
     return parser
 
 

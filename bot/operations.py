@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.runner import VENV_BIN, Stack, StackConfig, latest_model
+from bot.runner import VENV_BIN, Stack, StackConfig, latest_model, stop_on_sigterm
 
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
@@ -71,9 +71,11 @@ def run() -> int:
     prepare(settings)
     config = stack_config(settings)
     stack = Stack(config)
+    stop_on_sigterm()
     try:
         stack.start()
-        print(f"Assistant ready: Rasa {config.rasa_url} (REST: /webhooks/rest/webhook, "
+        print(f"Assistant ready: web chat {config.rasa_url}/webchat/\n"
+              f"Rasa {config.rasa_url} (REST: /webhooks/rest/webhook, "
               f"socket.io: /socket.io), actions :{config.action_port}, mail -> {config.mail_dir}"
               f"\nLogs in {config.log_dir}. Ctrl-C stops.", flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
@@ -92,6 +94,7 @@ def chat() -> int:
     prepare(settings)
     config = stack_config(settings)
     stack = Stack(config)
+    stop_on_sigterm()
     try:
         stack.start_helpers()
         env = config.environment()

@@ -107,7 +107,7 @@ class Stack:
         self._start("rasa", [
             str(VENV_BIN / "rasa"), "run", "--model", str(cfg.model),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--port", str(cfg.rasa_port), "--cors", "*", "--enable-api",
+            "--interface", "127.0.0.1", "--port", str(cfg.rasa_port), "--cors", "*", "--enable-api",
             "--auth-token", cfg.api_token,
         ])
         self.wait_ready(timeout)
@@ -147,6 +147,11 @@ def _answers(url: str, needs: str) -> bool:
             return response.status == 200 and needs in response.read().decode()
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
+
+
+def stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit, so that `finally:` blocks stop the child processes."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
 @contextmanager

@@ -52,3 +52,21 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$wanted" ]]; then
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e . 2>&1 | grep -v -i warning || true
   echo "$wanted" >"$stamp"
 fi
+
+# --- web chat: the socket.io browser client, from npm (package-lock.json) into node_modules/ ---
+# Served by the Rasa server at /webchat/ (bot/channels/webchat.py); the page never uses a CDN.
+if ! command -v npm >/dev/null; then
+  echo "setup: installing Debian packages: nodejs npm"
+  npm_sudo=()
+  [[ $(id -u) -ne 0 ]] && npm_sudo=(sudo)
+  "${npm_sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${npm_sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    nodejs npm >/dev/null
+fi
+npm_stamp=node_modules/.installed
+npm_wanted=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -f $npm_stamp || $(cat "$npm_stamp") != "$npm_wanted" ]]; then
+  echo "setup: installing the web chat's browser client (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$npm_wanted" >"$npm_stamp"
+fi

@@ -53,8 +53,8 @@ ASSETS: Mapping[str, tuple[Path, str]] = {
     "socket.io.min.js": (SOCKET_IO_CLIENT, "text/javascript; charset=utf-8"),
 }
 
-# Everything the page loads comes from this server; `connect-src 'self'` covers the same-origin
-# socket.io connection (polling and WebSocket).
+# Everything the page loads comes from this server (no CDN, even by mistake); `connect-src
+# 'self'` allows the page's own socket.io connection.
 PAGE_HEADERS = {
     "Content-Security-Policy": (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -85,8 +85,11 @@ def web_metadata(metadata: Any) -> dict[str, Any]:
     """The part of a browser's message metadata the assistant may use."""
     if not isinstance(metadata, Mapping):
         return {}
-    return {key: value for key, value in metadata.items()
-            if key in WEB_METADATA_KEYS and isinstance(value, str)}
+    return {
+        key: value
+        for key, value in metadata.items()
+        if key in WEB_METADATA_KEYS and isinstance(value, str)
+    }
 
 
 def bot_event(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -96,8 +99,10 @@ def bot_event(message: Mapping[str, Any]) -> dict[str, Any]:
         event["text"] = message["text"]
     buttons = message.get("buttons") or message.get("quick_replies") or []
     if buttons:
-        event["buttons"] = [{"title": button.get("title", ""), "payload": button.get("payload", "")}
-                            for button in buttons]
+        event["buttons"] = [
+            {"title": button.get("title", ""), "payload": button.get("payload", "")}
+            for button in buttons
+        ]
     for key in ("custom", "image", "attachment"):
         if message.get(key):
             event[key] = message[key]
@@ -116,8 +121,9 @@ class WebChatOutput(SocketIOOutput):
         if event:
             await self._send_message(recipient_id, event)
 
-    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
-                               **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
         await self._send_message(recipient_id, {"custom": json_message})
 
 
@@ -180,13 +186,15 @@ class WebChatInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         if not SOCKET_IO_CLIENT.is_file():
-            logger.warning("web chat: %s is missing; run scripts/setup.sh (npm ci)",
-                           SOCKET_IO_CLIENT)
+            logger.warning(
+                "web chat: %s is missing; run scripts/setup.sh (npm ci)", SOCKET_IO_CLIENT
+            )
 
         async def from_web_user(message: UserMessage) -> None:
             if self.session_persistence and not WEB_SESSION.fullmatch(message.sender_id or ""):
-                logger.warning("web chat: message for a conversation that is not a web chat's "
-                               "was dropped")
+                logger.warning(
+                    "web chat: message for a conversation that is not a web chat's was dropped"
+                )
                 return
             message.metadata = web_metadata(message.metadata)
             if self.sio is not None:
@@ -196,8 +204,10 @@ class WebChatInput(SocketIOInput):
         socket_blueprint = super().blueprint(from_web_user)
         sio = self.sio
         assert sio is not None, "SocketIOInput.blueprint() makes the socket.io server"
-        sio.eio.transports = ["polling"]
+        sio.eio.transports = ["polling"]  # no WebSocket: Sanic 21.12's fails on Python 3.11
 
+        # Replaces Rasa's handler, which does not await `enter_room` (a coroutine in
+        # python-socketio 5) and accepts any conversation id.
         async def session_request(sid: str, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, Mapping) else None
             session_id = web_session_id(requested)

@@ -148,16 +148,15 @@
       bubble.textContent = entry.text;
     }
     if (entry.text) item.appendChild(bubble);
-    if (entry.buttons && entry.buttons.length) {
+    // Only the latest buttons are shown: the user's bubble says what was chosen from older ones.
+    if (entry.buttons && entry.buttons.length && index === activeButtons) {
       var group = document.createElement("div");
       group.className = "chat-buttons";
-      var active = index === activeButtons;
       entry.buttons.forEach(function (button) {
         var element = document.createElement("button");
         element.type = "button";
         element.className = "chat-button";
         element.textContent = button.title;
-        element.disabled = !active;
         element.addEventListener("click", function () {
           sendMessage(button.payload, button.title, false);
         });
@@ -192,15 +191,21 @@
     if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
     save(sessionStorage, STORE.transcript, state.entries);
     var active = lastButtonsIndex();
-    var previous = log.querySelectorAll(".chat-button:not([disabled])");
-    if (entry.buttons && entry.buttons.length) {
-      Array.prototype.forEach.call(previous, function (button) {
-        button.disabled = true;
+    if (active === state.entries.length - 1) {
+      Array.prototype.forEach.call(log.querySelectorAll(".chat-buttons"), function (group) {
+        group.remove();
       });
     }
     var typing = log.querySelector(".chat-entry-typing");
     log.insertBefore(renderEntry(entry, state.entries.length - 1, active), typing);
     log.scrollTop = log.scrollHeight;
+  }
+
+  // Buttons wait for the assistant's answer after a message, so a double click sends once.
+  function enableButtons(enabled) {
+    Array.prototype.forEach.call(log.querySelectorAll(".chat-button"), function (button) {
+      button.disabled = !enabled;
+    });
   }
 
   function applyLanguage() {
@@ -305,6 +310,7 @@
       addEntry({ who: "user", text: text, secret: secret, lang: state.lang });
     }
     state.pending.push(message);
+    enableButtons(false);
     startTyping();
     flush();
   }
@@ -329,6 +335,7 @@
       addEntry({ who: "notice", key: queue === "pos_support" ? "handoffPos" : "handoffAgent", lang: state.lang });
     }
     if (message.text || buttons.length || custom.collect) setCollect(custom.collect);
+    enableButtons(true);
   }
 
   function connect() {

@@ -74,7 +74,7 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m.get("response") for m in dispatcher.messages if m.get("response")]
 
 
-def validate(form: ValidateCardForm, slot: str, value: str, slots: dict[str, Any]):
+def validate(form: ValidateCardForm, slot: str, value: str | None, slots: dict[str, Any]):
     dispatcher = CollectingDispatcher()
     method = getattr(form, f"validate_{slot}")
     result = asyncio.run(method(value, dispatcher, tracker(slots), {}))
@@ -169,10 +169,8 @@ def test_session_start_believes_only_signed_caller_id() -> None:
 
 def test_typed_key_means_what_the_current_menu_says() -> None:
     events, _ = run(ActionMenuKey(), tracker({"menu": "currency"}, intent="press_key", text="7"))
-    assert events[0]["event"] == "rewind"
-    assert events[1]["event"] == "user"
-    assert events[1]["parse_data"]["intent"]["name"] == "request_statement"
-    assert slots_of(events) == {"currency": "CAD"}
+    assert slots_of(events) == {"key_intent": "request_statement", "currency": "CAD"}
+    assert events[-1] == {"event": "followup", "name": "action_service", "timestamp": None}
 
 
 def test_unknown_key_is_refused_and_menu_repeated() -> None:
@@ -184,3 +182,9 @@ def test_unknown_key_is_refused_and_menu_repeated() -> None:
 
 def _customer_id(customer_number: str) -> str:
     return str(backend_module.backend().repository.customer_id(customer_number))
+
+
+def test_form_start_clearing_the_slots_is_not_an_attempt() -> None:
+    result, dispatcher = validate(ValidateCardForm(), "card_number", None, {})
+    assert result == {"card_number": None}
+    assert dispatcher.messages == []

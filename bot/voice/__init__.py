@@ -1,0 +1,14 @@
+"""Voice: speech recognition (Vosk), spoken replies (pyttsx3 on espeak-ng) and the keypad.
+
+Audio flows through small processors, each in its own module:
+
+- `audio`: int16 PCM helpers (resampling, frames, level, WAV files)
+- `g711`: telephone coding (PCMU / PCMA) to and from PCM
+- `models`, `fetch`: which Vosk model serves which language; fetching official models
+- `endpoint`: end of an utterance from the signal's energy
+- `asr`: one streaming recognizer per conversation over a shared model
+- `tts`, `tts_worker`, `prompt_cache`: text to PCM in worker processes, fixed prompts cached
+- `dtmf`: keypad digit strings (`#` / length / timeouts); `dtmf_tones`: keys sent as audio tones
+
+Nothing here imports Rasa; the voice session that joins these to the dialogue lives elsewhere.
+"""
