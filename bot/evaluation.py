@@ -8,14 +8,13 @@ bench/RESULTS.md records.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import LANGUAGES
-from bot.runner import VENV_BIN
+from bot.runner import VENV_BIN, rasa_environment
 
 HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
 STORIES_DIR = PROJECT_ROOT / "tests" / "stories"
@@ -35,10 +34,8 @@ class NluScores:
 
 
 def _rasa(*args: str) -> None:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TF_CPP_MIN_LOG_LEVEL="2")
-    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=rasa_environment(),
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def _weighted_f1(report_file: Path) -> float | None:

@@ -11,16 +11,21 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.runner import VENV_BIN, Stack, StackConfig, latest_model, stop_on_sigterm
+from bot.runner import (
+    VENV_BIN,
+    Stack,
+    StackConfig,
+    latest_model,
+    rasa_environment,
+    stop_on_sigterm,
+)
 
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
 
-def _rasa(*args: str, check: bool = True) -> int:
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TF_CPP_MIN_LOG_LEVEL="2")
-    return subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=env,
-                          check=check).returncode
+def _rasa(*args: str) -> None:
+    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=rasa_environment(),
+                   check=True)
 
 
 def train(force: bool = False) -> Path:
@@ -66,12 +71,17 @@ def prepare(settings: Settings) -> None:
                        check=True)
 
 
-def run() -> int:
+def _prepared_stack() -> Stack:
+    """The services for this checkout's settings (demo bank and model made on first use)."""
     settings = Settings.from_env()
     prepare(settings)
-    config = stack_config(settings)
-    stack = Stack(config)
     stop_on_sigterm()
+    return Stack(stack_config(settings))
+
+
+def run() -> int:
+    stack = _prepared_stack()
+    config = stack.config
     try:
         stack.start()
         print(f"Assistant ready: web chat {config.rasa_url}/webchat/\n"
@@ -90,17 +100,13 @@ def run() -> int:
 
 def chat() -> int:
     """A conversation in this terminal: action server and SMTP sink, then Rasa's shell."""
-    settings = Settings.from_env()
-    prepare(settings)
-    config = stack_config(settings)
-    stack = Stack(config)
-    stop_on_sigterm()
+    stack = _prepared_stack()
+    config = stack.config
     try:
         stack.start_helpers()
-        env = config.environment()
         return subprocess.run(
             [str(VENV_BIN / "rasa"), "shell", "--model", str(config.model), "--endpoints",
-             "endpoints.yml"], cwd=PROJECT_ROOT, env=env).returncode
+             "endpoints.yml"], cwd=PROJECT_ROOT, env=config.environment()).returncode
     except KeyboardInterrupt:
         return 0
     finally:

@@ -24,6 +24,12 @@ from bot.config import PROJECT_ROOT
 VENV_BIN = Path(sys.executable).parent
 
 
+def rasa_environment(**extra: str) -> dict[str, str]:
+    """This process's environment for a Rasa command: no telemetry, quiet libraries."""
+    return dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
+                TF_CPP_MIN_LOG_LEVEL="2", **extra)
+
+
 @dataclass
 class StackConfig:
     """Where each service listens and keeps its state."""
@@ -53,11 +59,8 @@ class StackConfig:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = rasa_environment()
         env.update({
-            "RASA_TELEMETRY_ENABLED": "false",
-            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-            "TF_CPP_MIN_LOG_LEVEL": "2",
             "BOT_VAR_DIR": str(self.var_dir),
             "BOT_DATABASE_URL": self.database_url,
             "BOT_TRACKER_DB": self.tracker_db,

@@ -9,13 +9,12 @@ retrieval intents excepted, see EXPECTED).
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.runner import VENV_BIN
+from bot.runner import VENV_BIN, rasa_environment
 
 UNUSED_RESPONSE = re.compile(r"The utterance '(utter_[\w/]+)' is not used in any story or rule\.")
 RASA_WARNING = re.compile(r"UserWarning: (.*)")
@@ -57,8 +56,7 @@ def problems_in(rasa_output: str, uttered: set[str]) -> list[str]:
 
 def validate() -> list[str]:
     """Run Rasa's validator on the project; return what is wrong (empty when all is well)."""
-    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
-               TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore::DeprecationWarning")
+    env = rasa_environment(PYTHONWARNINGS="ignore::DeprecationWarning")
     result = subprocess.run(
         [str(VENV_BIN / "rasa"), "data", "validate", "--domain", "domain.yml", "--data", "data",
          "--config", "config.yml"],
