@@ -1,7 +1,8 @@
 """Measuring the assistant: NLU per language on held-out examples, and the test stories.
 
 `bot evaluate` writes Rasa's reports (per-intent precision/recall/F1, confusion matrix and
-histogram images) under `reports/` (not committed) and prints the summary figures that
+histogram images) under `reports/` (not committed), adds per-intent and per-FAQ-key F1 charts
+(`intent_f1.png`, `faq_f1.png`, bot.f1_chart) and prints the summary figures that
 bench/RESULTS.md records.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
+from bot.f1_chart import plot_f1
 from bot.i18n import LANGUAGES
 from bot.runner import VENV_BIN, rasa_environment
 
@@ -50,6 +52,10 @@ def evaluate_nlu(model: Path, language: str, out: Path = REPORTS_DIR) -> NluScor
     _rasa("test", "nlu", "--model", str(model), "--nlu", str(HELD_OUT_DIR / f"{language}.yml"),
           "--out", str(report_dir))
     intents = json.loads((report_dir / "intent_report.json").read_text())
+    plot_f1(report_dir / "intent_report.json", report_dir / "intent_f1.png",
+            f"Intent F1 per intent ({language}, held out)")
+    plot_f1(report_dir / "response_selection_report.json", report_dir / "faq_f1.png",
+            f"FAQ answer F1 per key ({language}, held out)")
     return NluScores(
         language=language,
         examples=int(intents["weighted avg"]["support"]),

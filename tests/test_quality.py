@@ -6,11 +6,14 @@ change that makes the assistant understand callers worse, in either language, fa
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from bot.evaluation import describe, evaluate_nlu, evaluate_stories
+from bot.config import PROJECT_ROOT
+from bot.evaluation import HELD_OUT_DIR, describe, evaluate_nlu, evaluate_stories
 from bot.runner import latest_model
 
 MIN_INTENT_F1 = {"sq": 0.90, "en": 0.90}  # measured 0.928 and 0.938 (bench/RESULTS.md)
@@ -35,3 +38,24 @@ def test_intent_f1_per_language(model: Path, language: str, tmp_path: Path) -> N
     print(describe(scores))
     assert scores.examples >= 300
     assert scores.intent_f1 >= MIN_INTENT_F1[language], describe(scores)
+
+
+def _example_texts(path: Path) -> set[str]:
+    """The intent examples of an NLU file, lowercased, entity annotations removed."""
+    texts = set()
+    blocks = yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []
+    for block in (block for block in blocks if "intent" in block):
+        for line in str(block.get("examples") or "").splitlines():
+            if line.strip().startswith("- "):
+                text = re.sub(r"\[([^\]]*)\](\([^)]*\)|\{[^}]*\})", r"\1", line.strip()[2:])
+                texts.add(text.strip().lower())
+    return texts
+
+
+@pytest.mark.parametrize("language", sorted(MIN_INTENT_F1))
+def test_held_out_examples_are_never_trained_on(language: str) -> None:
+    held_out = _example_texts(HELD_OUT_DIR / f"{language}.yml")
+    trained = set().union(*(_example_texts(path) for path in (PROJECT_ROOT / "data").rglob("*.yml")
+                            if "nlu:" in path.read_text(encoding="utf-8")))
+    assert len(held_out) >= 300
+    assert sorted(held_out & trained) == []

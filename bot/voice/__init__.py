@@ -10,5 +10,13 @@ Audio flows through small processors, each in its own module:
 - `tts`, `tts_worker`, `prompt_cache`: text to PCM in worker processes, fixed prompts cached
 - `dtmf`: keypad digit strings (`#` / length / timeouts); `dtmf_tones`: keys sent as audio tones
 
-Nothing here imports Rasa; the voice session that joins these to the dialogue lives elsewhere.
+The call and the dialogue:
+
+- `call_io`: the boundary with a transport (caller events in, `CallOutput` out)
+- `assistant`: the assistant's REST channel with signed caller ID; `replies`: a turn read for
+  the phone; `phrases`: keys said aloud; `prompts`: what the session itself says
+- `session`: one call (`VoiceSession`); `services`: what all calls of a process share
+- `recorded`, `script`, `local`: recorded calls and `bot talk`
+
+Nothing here imports Rasa: the assistant is reached over HTTP.
 """

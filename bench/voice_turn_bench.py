@@ -1,0 +1,187 @@
+"""Turn latency of a voice call: from the end of the caller's input to the first reply audio.
+
+    .venv/bin/python bench/voice_turn_bench.py [--rasa-url URL] [--calls 5]
+
+Starts the assistant like the end-to-end tests do (Rasa server, action server, SMTP sink, a
+fresh demo bank in a temporary folder) unless `--rasa-url` names a running one (which must
+share this process's trust key: `BOT_TRUST_KEY`). Then, through `VoiceSession` with a recording
+output (no sound card; plays return at once, so the figure is the session's and the
+assistant's time, not the length of the prompts):
+
+- keys: whole keypad calls to a balance read-out; each key or digit string is timed from the
+  moment it is pressed (the last key of a string) to the start of the first reply audio;
+- speech: espeak-ng Korean speech sent at real-time pace through the Korean Vosk model
+  (standing in for an Albanian one), timed from the end of the speech; this includes the
+  silence the recognizer waits for before it ends the utterance.
+
+The first call renders the fixed prompts into an empty cache and is reported apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.bank.access import CardKind  # noqa: E402
+from bot.bank.demo import demo_customer  # noqa: E402
+from bot.keys import trust_key  # noqa: E402
+from bot.runner import StackConfig, latest_model, running  # noqa: E402
+from bot.voice.assistant import AssistantClient  # noqa: E402
+from bot.voice.audio import frames, read_wav, rms_dbfs, silence  # noqa: E402
+from bot.voice.call_io import CallerEvent  # noqa: E402
+from bot.voice.models import named_model  # noqa: E402
+from bot.voice.phrases import KeyWords, default_words  # noqa: E402
+from bot.voice.prompt_cache import PromptCache  # noqa: E402
+from bot.voice.recorded import RecordingOutput  # noqa: E402
+from bot.voice.script import Keys, Speech, Step, drive  # noqa: E402
+from bot.voice.services import VoiceServices, VoiceSettings  # noqa: E402
+from bot.voice.session import VoiceSession  # noqa: E402
+from bot.voice.tts import Synthesizer  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def assistant_stack(folder: Path, key: bytes) -> Iterator[str]:
+    model = latest_model()
+    if model is None:
+        raise SystemExit("no trained model in models/: run `bot train` first")
+    config = StackConfig(
+        var_dir=folder, database_url=f"sqlite:///{folder / 'bank.db'}",
+        tracker_db=f"sqlite:///{folder / 'tracker.db'}", model=model, rasa_port=free_port(),
+        action_port=free_port(), smtp_port=free_port(),
+        extra_env={"BOT_TRUST_KEY": key.hex(), "BOT_CARD_KEY": secrets.token_hex(32)})
+    subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo", "--database-url",
+                    config.database_url], cwd=ROOT, env=config.environment(), check=True)
+    with running(config) as stack:
+        yield stack.config.rasa_url
+
+
+def korean_speech(text: str, folder: Path) -> np.ndarray:
+    espeak, sox = shutil.which("espeak-ng"), shutil.which("sox")
+    if espeak is None or sox is None:
+        raise SystemExit("espeak-ng and sox are needed for the speech figures")
+    raw, phone = folder / "raw.wav", folder / "phone.wav"
+    subprocess.run([espeak, "-v", "ko", "-w", str(raw), text], check=True)
+    subprocess.run([sox, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(phone)], check=True)
+    pcm, _ = read_wav(phone)
+    levels = [rms_dbfs(frame) for frame in frames(pcm, 8000, 10)]
+    last_loud = max(i for i, level in enumerate(levels) if level > -50)
+    # espeak-ng ends with a pause: cut it, so that the timing starts at the last sound
+    return np.concatenate([silence(300, 8000), pcm[: (last_loud + 1) * 80]])
+
+
+def latencies(output: RecordingOutput, ended: list[float]) -> list[float]:
+    """For each input end, seconds to the first audio played after it."""
+    found = []
+    for end in ended:
+        starts = [item.started for item in output.played if item.started >= end]
+        if starts:
+            found.append(min(starts) - end)
+    return found
+
+
+def describe(name: str, values: list[float]) -> str:
+    if not values:
+        return f"| {name} | 0 | – | – | – |"
+    ms = np.array(values) * 1000
+    return (f"| {name} | {len(values)} | {np.percentile(ms, 50):.0f} ms | "
+            f"{np.percentile(ms, 95):.0f} ms | {ms.max():.0f} ms |")
+
+
+async def one_call(assistant: AssistantClient, voice: VoiceServices, steps: list[Step],
+                   caller: str, realtime: bool) -> list[float]:
+    output = RecordingOutput(8000)
+    session = VoiceSession(assistant=assistant, output=output, caller_id=caller, services=voice)
+    events: asyncio.Queue[CallerEvent] = asyncio.Queue()
+    run = asyncio.ensure_future(session.run(events))
+    ended = await drive(session, events, steps, running=run, rate=8000, realtime=realtime)
+    outcome = await run
+    if outcome.ended_by != "caller":
+        raise RuntimeError(f"call ended by {outcome.ended_by}")
+    return latencies(output, ended)
+
+
+async def bench(rasa_url: str, key: bytes, calls: int, folder: Path) -> list[str]:
+    elira = demo_customer("registered_debit")
+    card = elira.card(CardKind.DEBIT)
+    key_steps: list[Step] = [Keys("1"), Keys("1"), Keys("2"), Keys("1"), Keys(card.number),
+                             Keys(card.pin), Keys("1")]
+    synth = Synthesizer(cache=PromptCache(folder / "prompts"))
+    synth.warm_up()
+    assistant = AssistantClient(rasa_url, key)
+    keypad = VoiceServices(synth, VoiceSettings(), models={"sq": None, "en": None})
+    words = KeyWords({"sq": default_words("sq"), "en": default_words("en")})
+    speech = VoiceServices(synth, VoiceSettings(min_confidence=0.0),
+                           models={"sq": named_model("ko", "sq"), "en": None}, key_words=words)
+    await speech.warm_up(8000)
+    utterance = korean_speech("안녕하세요 감사합니다", folder)
+    rows = []
+    try:
+        first = await one_call(assistant, keypad, key_steps, elira.phone, realtime=False)
+        rows.append(describe("keys, first call (cold prompt cache)", first))
+        warm: list[float] = []
+        readout: list[float] = []
+        for _ in range(calls):
+            found = await one_call(assistant, keypad, key_steps, elira.phone, realtime=False)
+            warm += found
+            readout.append(found[-1])  # the balance read-out: per-turn synthesis
+        rows.append(describe("keys, warm (all key turns)", warm))
+        rows.append(describe("keys, balance read-out turn only", readout))
+        spoken: list[float] = []
+        for _ in range(calls):
+            found = await one_call(assistant, speech, [Keys("1"), Speech(utterance)],
+                                   elira.phone, realtime=True)
+            spoken += found[1:]
+        rows.append(describe("speech (end of speech -> reply), main menu", spoken))
+    finally:
+        await assistant.close()
+        synth.close()
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rasa-url", help="a running assistant (default: start one)")
+    parser.add_argument("--calls", type=int, default=5, help="calls per scenario (default 5)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        if args.rasa_url:
+            rows = asyncio.run(bench(args.rasa_url, trust_key(), args.calls, folder))
+        else:
+            key = secrets.token_bytes(32)
+            os.environ["BOT_TRUST_KEY"] = key.hex()
+            with assistant_stack(folder / "var", key) as url:
+                rows = asyncio.run(bench(url, key, args.calls, folder))
+    print("| scenario | turns | p50 | p95 | max |\n|---|---|---|---|---|")
+    print("\n".join(rows))
+    print(f"\n(total {time.monotonic() - started:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""What every voice session of a process shares: the synthesizer, warm recognizers, settings.
+
+    services = VoiceServices.from_env()     # at service start
+    ...                                     # one VoiceSession per call
+    services.close()                        # at shutdown
+
+Recognizers come from one `RecognizerPool` per (language, sample rate), made when a call first
+needs it; a language with no configured Vosk model (`BOT_VOSK_MODEL_<LANG>`) gets none, and its
+calls run keypad-first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.i18n import LANGUAGES
+from bot.voice.asr import Recognizer
+from bot.voice.asr_pool import RecognizerPool
+from bot.voice.models import ModelInfo, model_for
+from bot.voice.phrases import KeyWords
+from bot.voice.tts import Synthesizer
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    return float(env.get(name, str(default)))
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """Timeouts and thresholds of the dialogue on the phone (seconds)."""
+
+    no_input_timeout: float = 6.0  # after a prompt, silence this long is a no-input
+    first_digit_timeout: float = 8.0  # digit strings: to the first key after the question
+    inter_digit_timeout: float = 4.0  # ... and between keys
+    max_failures: int = 3  # no-inputs / no-matches in a row before the caller goes to an agent
+    min_confidence: float = 0.3  # recognized text below this is a no-match
+    agent_message: str = "/talk_to_agent"  # what is sent to the assistant after max_failures
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> VoiceSettings:
+        """`BOT_VOICE_NO_INPUT_S`, `BOT_VOICE_FIRST_DIGIT_S`, `BOT_VOICE_INTER_DIGIT_S`,
+        `BOT_VOICE_MAX_FAILURES`, `BOT_VOICE_MIN_CONFIDENCE`."""
+        env = os.environ if env is None else env
+        return cls(
+            no_input_timeout=_float(env, "BOT_VOICE_NO_INPUT_S", cls.no_input_timeout),
+            first_digit_timeout=_float(env, "BOT_VOICE_FIRST_DIGIT_S", cls.first_digit_timeout),
+            inter_digit_timeout=_float(env, "BOT_VOICE_INTER_DIGIT_S", cls.inter_digit_timeout),
+            max_failures=int(env.get("BOT_VOICE_MAX_FAILURES", str(cls.max_failures))),
+            min_confidence=_float(env, "BOT_VOICE_MIN_CONFIDENCE", cls.min_confidence),
+        )
+
+
+class VoiceServices:
+    """Per-process voice resources, shared by all sessions (thread-safe)."""
+
+    def __init__(
+        self,
+        synthesizer: Synthesizer,
+        settings: VoiceSettings | None = None,
+        *,
+        key_words: KeyWords | None = None,
+        models: Mapping[str, ModelInfo | None] | None = None,
+    ) -> None:
+        self.synthesizer = synthesizer
+        self.settings = settings or VoiceSettings()
+        self.key_words = key_words or KeyWords.default()
+        # language -> model; a language not in `models` is looked up in the environment
+        self._models: dict[str, ModelInfo | None] = dict(models or {})
+        self._pools: dict[tuple[str, int], RecognizerPool] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_env(cls, **options: object) -> VoiceServices:
+        """Synthesizer, settings and models from the environment; a misconfigured model fails
+        here (ModelConfigError), not on the first call."""
+        models = {lang: model_for(lang) for lang in LANGUAGES}
+        return cls(Synthesizer.from_env(), VoiceSettings.from_env(), models=models,
+                   **options)  # type: ignore[arg-type]
+
+    def model(self, lang: str) -> ModelInfo | None:
+        with self._lock:
+            if lang not in self._models:
+                self._models[lang] = model_for(lang)
+            return self._models[lang]
+
+    def pool(self, lang: str, sample_rate: int) -> RecognizerPool | None:
+        """The pool for `lang` at `sample_rate`; None: no model, keypad-first."""
+        info = self.model(lang)
+        if info is None:
+            return None
+        with self._lock:
+            key = (lang, sample_rate)
+            if key not in self._pools:
+                self._pools[key] = RecognizerPool(info, sample_rate)
+            return self._pools[key]
+
+    async def acquire_recognizer(self, lang: str, sample_rate: int) -> Recognizer | None:
+        """A recognizer for one call in `lang` (the model loads on first use, off the loop)."""
+        pool = self.pool(lang, sample_rate)
+        return None if pool is None else await asyncio.to_thread(pool.acquire)
+
+    def release_recognizer(self, lang: str, recognizer: Recognizer) -> None:
+        pool = self.pool(lang, recognizer.sample_rate)
+        if pool is not None:
+            pool.release(recognizer)
+
+    async def warm_up(self, sample_rate: int) -> None:
+        """Start the synthesis workers and load the configured models before the first call."""
+        self.synthesizer.warm_up()
+        for lang in LANGUAGES:
+            recognizer = await self.acquire_recognizer(lang, sample_rate)
+            if recognizer is not None:
+                self.release_recognizer(lang, recognizer)
+
+    def close(self) -> None:
+        self.synthesizer.close()
