@@ -72,6 +72,31 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return chat()
 
 
+def cmd_talk(args: argparse.Namespace) -> int:
+    """A voice call with the assistant: microphone and speaker, or recorded audio and keys."""
+    from bot.voice.local import talk
+
+    return talk(args)
+
+
+def _add_talk_command(commands: argparse._SubParsersAction) -> None:
+    talk = commands.add_parser(
+        "talk", help="talk to the assistant by voice (microphone, or --input recorded audio)"
+    )
+    talk.add_argument("--input", action="append", metavar="WAV",
+                      help="the caller's recorded speech (repeat for several utterances)")
+    talk.add_argument("--keys", metavar="KEYS",
+                      help='keys pressed, one group per prompt: "1,1,2,4278301562188473"'
+                           " (@ places the next --input)")
+    talk.add_argument("--caller", metavar="E164", help="caller ID (default: withheld)")
+    talk.add_argument("--output", metavar="WAV", help="write what the assistant said here")
+    talk.add_argument("--rasa-url", metavar="URL",
+                      help="a running assistant (default: start one for this call)")
+    talk.add_argument("--barge-in", action="store_true",
+                      help="live: keep the microphone open while the assistant speaks")
+    talk.set_defaults(handler=cmd_talk)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     """Validate the data, then train what changed."""
     from bot.operations import train
@@ -176,6 +201,120 @@ def _add_webchat_commands(commands: argparse._SubParsersAction) -> None:
     shots.set_defaults(handler=cmd_webchat_screenshots)
 
 
+def _conversations(args: argparse.Namespace) -> dict[str, list[dict]] | None:
+    """The conversations since `--since` in the tracker store, or None (reported) if unreadable."""
+    import os
+
+    from bot.conversations import TrackerStoreError, load_conversations, parse_since
+
+    default = f"sqlite:///{Settings.from_env().var_dir / 'tracker.db'}"
+    url = args.tracker_db or os.environ.get("BOT_TRACKER_DB", default)
+    try:
+        return load_conversations(url, parse_since(args.since))
+    except (TrackerStoreError, ValueError) as error:
+        print(f"bot {args.command}: {error}", file=sys.stderr)
+        return None
+
+
+def cmd_export_conversations(args: argparse.Namespace) -> int:
+    """Recent conversations from the tracker store as test stories or NLU examples, for review."""
+    from pathlib import Path
+
+    from bot.review_export import export
+
+    conversations = _conversations(args)
+    if conversations is None:
+        return 1
+    written = export(conversations, Path(args.out), args.format)
+    print(f"{len(conversations)} conversation(s) since {args.since} exported as {args.format}:")
+    for path in written:
+        print(f"  {path}")
+    return 0
+
+
+def cmd_low_confidence(args: argparse.Namespace) -> int:
+    """Messages understood with low confidence or that the assistant fell back on."""
+    from pathlib import Path
+
+    from bot.conversations import describe_turn, low_confidence
+    from bot.review_export import all_turns, nlu_yaml
+
+    conversations = _conversations(args)
+    if conversations is None:
+        return 1
+    doubtful = sorted(low_confidence(all_turns(conversations), args.threshold),
+                      key=lambda turn: turn.timestamp)
+    for turn in doubtful:
+        print(describe_turn(turn))
+    print(f"{len(doubtful)} message(s) below {args.threshold} or fallen back on, "
+          f"in {len(conversations)} conversation(s) since {args.since}")
+    if args.out:
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(nlu_yaml(doubtful), encoding="utf-8")
+        print(f"NLU examples under their best-guess intents: {out}")
+    return 0
+
+
+def cmd_parity(args: argparse.Namespace) -> int:
+    """Everything said or understood exists in Albanian and English."""
+    from pathlib import Path
+
+    from bot.parity import check_project
+
+    problems, counts = check_project(Path(args.project)) if args.project else check_project()
+    checked = ", ".join(f"{count} {what}" for what, count in counts.items())
+    for problem in problems:
+        print(f"parity problem: {problem}", file=sys.stderr)
+    verdict = f"{len(problems)} problem(s)" if problems else "sq and en match"
+    print(f"checked {checked}: {verdict}")
+    return 1 if problems else 0
+
+
+def _add_designer_commands(commands: argparse._SubParsersAction) -> None:
+    since_help = "how far back: 7d, 24h, 30m, 2w or an ISO date (default: 7d)"
+    db_help = "tracker store SQLAlchemy URL (default: BOT_TRACKER_DB or sqlite:///var/tracker.db)"
+    export = commands.add_parser(
+        "export-conversations", help="recent conversations as test stories or NLU, for review")
+    export.add_argument("--since", default="7d", help=since_help)
+    export.add_argument("--out", default="reports/conversations",
+                        help="folder (default: reports/conversations)")
+    export.add_argument("--format", choices=["stories", "nlu"], default="stories")
+    export.add_argument("--tracker-db", metavar="URL", help=db_help)
+    export.set_defaults(handler=cmd_export_conversations)
+    low = commands.add_parser(
+        "low-confidence", help="messages understood with low confidence or fallen back on")
+    low.add_argument("--threshold", type=float, default=0.6, help="intent confidence (0.6)")
+    low.add_argument("--since", default="7d", help=since_help)
+    low.add_argument("--out", help="also write them as NLU examples to this YAML file")
+    low.add_argument("--tracker-db", metavar="URL", help=db_help)
+    low.set_defaults(handler=cmd_low_confidence)
+    parity = commands.add_parser(
+        "parity", help="check that responses, menus and training data exist in sq and en")
+    parity.add_argument("--project", metavar="FOLDER", help="another checkout (default: this one)")
+    parity.set_defaults(handler=cmd_parity)
+
+
+def cmd_sip(args: argparse.Namespace) -> int:
+    """The SIP gateway: answers calls on UDP and talks to the assistant at --rasa-url."""
+    from dataclasses import replace
+
+    from bot.sip.config import GatewayConfig
+    from bot.sip.service import run
+
+    config = GatewayConfig.from_env()
+    config = replace(config, host=args.host or config.host, port=args.port or config.port)
+    return run(config, args.rasa_url)
+
+
+def _add_sip_commands(commands: argparse._SubParsersAction) -> None:
+    sip = commands.add_parser("sip", help="SIP gateway: answer phone calls (UDP)")
+    sip.add_argument("--rasa-url", help="default: BOT_RASA_URL or http://127.0.0.1:5005")
+    sip.add_argument("--host", help="listen address (default: BOT_SIP_HOST or 127.0.0.1)")
+    sip.add_argument("--port", type=int, help="listen port (default: BOT_SIP_PORT or 5060)")
+    sip.set_defaults(handler=cmd_sip)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bot", description="Voice and chat assistant for the bank's customer line."
@@ -183,7 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_db_commands(commands)
     _add_service_commands(commands)
+    _add_talk_command(commands)
     _add_webchat_commands(commands)
+    _add_sip_commands(commands)
+    _add_designer_commands(commands)
     return parser
 
 

@@ -20,6 +20,13 @@ from bot.runner import (
     stop_on_sigterm,
 )
 
+
+def sip_address() -> str:
+    """Where `bot run`'s SIP gateway answers (BOT_SIP_HOST / BOT_SIP_PORT)."""
+    host, port = os.environ.get("BOT_SIP_HOST", "127.0.0.1"), os.environ.get("BOT_SIP_PORT", "5060")
+    return f"sip:bank@{host}:{port}"
+
+
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
 
@@ -79,15 +86,24 @@ def _prepared_stack() -> Stack:
     return Stack(stack_config(settings))
 
 
+def voice_stack() -> Stack:
+    """The services `bot talk` calls (as for `bot run`), not started yet."""
+    return _prepared_stack()
+
+
 def run() -> int:
     stack = _prepared_stack()
     config = stack.config
+    config.start_sip = os.environ.get("BOT_SIP", "1") == "1"  # phone calls: `bot run` only
     try:
         stack.start()
         print(f"Assistant ready: web chat {config.rasa_url}/webchat/\n"
               f"Rasa {config.rasa_url} (REST: /webhooks/rest/webhook, "
               f"socket.io: /socket.io), actions :{config.action_port}, mail -> {config.mail_dir}"
               f"\nLogs in {config.log_dir}. Ctrl-C stops.", flush=True)
+        if config.start_sip:
+            print(f"Phone calls: {sip_address()} (SIP over UDP; logs in {config.log_dir}/sip.log)",
+                  flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(1)
         print("a service stopped; see the logs", file=sys.stderr)

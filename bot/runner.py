@@ -43,6 +43,7 @@ class StackConfig:
     smtp_port: int = 2525
     smtp_host: str = "127.0.0.1"
     start_smtp_sink: bool = True
+    start_sip: bool = False  # the SIP gateway (`bot sip`), after the Rasa server
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -114,6 +115,9 @@ class Stack:
             "--auth-token", cfg.api_token,
         ])
         self.wait_ready(timeout)
+        if cfg.start_sip:
+            self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",
+                                "--rasa-url", cfg.rasa_url])
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -1,4 +1,4 @@
-"""The SIP protocol core of the voice gateway (RFC 3261 over UDP, SDP, RTP, RFC 4733 keys).
+"""The SIP gateway: the protocol core (RFC 3261 over UDP, SDP, RTP, RFC 4733 keys) and calls.
 
 One job per module:
 
@@ -10,6 +10,17 @@ One job per module:
 - `caller_id`: the caller's number in E.164 from P-Asserted-Identity or From;
 - `options`: what we allow and accept, and the answer to OPTIONS;
 - `transport`: the asyncio UDP endpoint.
+
+The call layer on top (the gateway that answers calls):
+
+- `gateway`: routes requests to calls: INVITE, CANCEL, ACK, BYE, INFO, NOTIFY, re-INVITE;
+- `dialog`: a call's dialog state and the requests we send in it;
+- `client`: our own requests (BYE, REFER) as client transactions;
+- `call`: one call (dialog, media, voice session); the session's `CallOutput`;
+- `media`: the call's RTP: paced G.711 output, jitter-buffered input, RFC 4733 keys;
+- `refer`: transfer by REFER and the NOTIFY sipfrag;
+- `call_log`: one log line per call;
+- `config`: BOT_SIP_* settings; `service`: `bot sip`.
 
 Nothing here logs message bodies or keys: a SIP INFO body or a telephone-event carries the
 digits of a PIN.

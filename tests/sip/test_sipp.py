@@ -1,7 +1,8 @@
 """Real SIP peers: sipp places a call and probes with OPTIONS against our stack on 127.0.0.1.
 
-The user agent here is a stand-in for the gateway's dialog layer (which comes later): just
-enough to complete sipp's call flow with our transactions, 2xx retransmitter and SDP answer.
+The user agent here is built from the protocol modules alone (transactions, 2xx retransmitter,
+SDP answer), so these tests pin the protocol core apart from the gateway; the gateway itself
+meets sipp and baresip in tests/sip/test_gateway.py and tests/sip/test_baresip.py.
 """
 
 from __future__ import annotations

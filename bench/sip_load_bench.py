@@ -1,0 +1,327 @@
+"""SIP load benchmark: how many simultaneous keys-only calls the gateway holds on this machine.
+
+    .venv/bin/python bench/sip_load_bench.py [--levels 10,25,50,100] [--seconds 20]
+    .venv/bin/python bench/sip_load_bench.py --start-assistant --levels 5,10,20 \
+        --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
+
+The gateway runs in a child process (this script with `--serve`), as in production; the callers
+(tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
+placed within one second; each caller presses a key every `--turn-gap` seconds. Reported:
+
+- gateway send lateness: how late each 20 ms RTP packet left against its schedule (p50, p99,
+  max) and packets later than one frame (20 ms), from the gateway's own clock;
+- receive jitter seen by the callers (RFC 3550 interarrival jitter, mean of calls, ms);
+- turn latency: key sent -> first audible packet of the answer, at the caller;
+- the gateway process's CPU use (share of one core), the callers' (this process), and the calls
+  answered. The callers share the machine: on 2 cores their load counts against the gateway.
+
+Without `--rasa-url` the session is a stub that answers every key with a 0.6 s tone (the
+gateway's own cost); with it, the real voice session, keypad-first, asks the assistant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.voice import g711  # noqa: E402
+from bot.voice.call_io import CallerHangup, CallerKey  # noqa: E402
+from tests.sip.caller import Caller  # noqa: E402
+
+TONE = (6000 * np.sin(2 * np.pi * 440 * np.arange(4800) / 8000)).astype(np.int16)
+AUDIBLE_RMS = 300.0
+
+
+# --- the gateway side (child process) ------------------------------------------------------
+
+class ToneSession:
+    """Answers each key with a tone; a stand-in for the assistant that costs nothing."""
+
+    def __init__(self, output: object) -> None:
+        self.output = output
+
+    async def run(self, events: asyncio.Queue) -> None:
+        playing: asyncio.Future | None = asyncio.ensure_future(self.output.play(TONE))
+        while True:
+            event = await events.get()
+            if isinstance(event, CallerHangup):
+                return
+            if isinstance(event, CallerKey):
+                self.output.interrupt()
+                if playing is not None:
+                    await playing
+                playing = asyncio.ensure_future(self.output.play(TONE))
+
+
+async def serve(port: int, rasa_url: str | None) -> None:
+    from bot.sip.config import GatewayConfig
+    from bot.sip.gateway import SipGateway
+
+    medias: list = []
+    config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120,
+                           rtp_ports=(30000, 39999))
+    closers = []
+    if rasa_url:
+        from bot.sip.service import voice_session_factory
+        from bot.voice.assistant import AssistantClient
+        from bot.voice.services import VoiceServices
+        from bot.voice.tts import Synthesizer
+
+        services = VoiceServices(Synthesizer(workers=2), models={"sq": None, "en": None})
+        assistant = AssistantClient.from_env(rasa_url)
+        real = voice_session_factory(assistant, services)
+
+        def factory(context, output):  # noqa: ANN001, ANN202
+            medias.append(output.media)
+            return real(context, output)
+
+        closers = [assistant.close]
+    else:
+        def factory(context, output):  # noqa: ANN001, ANN202
+            medias.append(output.media)
+            return ToneSession(output)
+
+    gateway = SipGateway(config, factory, answer_delay=0.0)
+    await gateway.start()
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    while True:
+        line = await loop.run_in_executor(None, sys.stdin.readline)
+        if not line or line.strip() == "stats":
+            lateness = [x for media in medias for x in media.stats.lateness]
+            print(json.dumps({
+                "lateness": lateness,
+                "sent": sum(m.stats.sent for m in medias),
+                "skipped": sum(m.stats.skipped for m in medias),
+                "calls": len(medias),
+            }), flush=True)
+            medias.clear()
+        if not line:
+            break
+    await gateway.stop()
+    for close in closers:
+        await close()
+
+
+# --- the callers (this process) ------------------------------------------------------------
+
+def audible(payload: bytes, codec: str) -> bool:
+    pcm = g711.decode(payload, codec).astype(np.float64)  # type: ignore[arg-type]
+    return float(np.sqrt(np.mean(pcm * pcm))) > AUDIBLE_RMS
+
+
+def jitter_ms(caller: Caller) -> float:
+    """RFC 3550 A.8 interarrival jitter over what the caller heard (payload order = send order)."""
+    jitter, previous = 0.0, None
+    for index, (arrival, _) in enumerate(caller.heard):
+        transit = arrival - index * 0.02
+        if previous is not None:
+            jitter += (abs(transit - previous) - jitter) / 16
+        previous = transit
+    return jitter * 1000
+
+
+async def one_turn(caller: Caller, key: str) -> float | None:
+    """Press `key`; seconds until the first audible packet of the answer, or None."""
+    start_index = len(caller.heard)
+    sent = time.monotonic()
+    await caller.press(key)
+    # Barge-in: while a prompt plays, its answer starts after the cut (a silent packet).
+    seen_silence = start_index == 0 or not audible(caller.heard[start_index - 1][1], caller.codec)
+    deadline = sent + 10
+    index = start_index
+    while time.monotonic() < deadline:
+        while index < len(caller.heard):
+            arrival, payload = caller.heard[index]
+            index += 1
+            if arrival < sent:
+                continue
+            loud = audible(payload, caller.codec)
+            if not loud:
+                seen_silence = True
+            elif seen_silence:
+                return arrival - sent
+        await asyncio.sleep(0.005)
+    return None
+
+
+async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: str,
+                     turns: list[float], failures: list[str], jitters: list[float]) -> None:
+    caller = Caller(target, number="+355694109990")
+    try:
+        await caller.call(timeout=15)
+    except Exception as error:  # noqa: BLE001 - counted, not fatal for the run
+        failures.append(type(error).__name__)
+        caller.close() if hasattr(caller, "_sip") else None
+        return
+    end = time.monotonic() + seconds
+    await asyncio.sleep(1.0)
+    turn = 0
+    while time.monotonic() + gap < end:
+        latency = await one_turn(caller, keys[turn % len(keys)])
+        turn += 1
+        if latency is None:
+            failures.append("no answer to a key")
+        else:
+            turns.append(latency)
+        await asyncio.sleep(max(0.0, gap - (latency or 0)))
+    jitters.append(jitter_ms(caller))
+    try:
+        await caller.hangup()
+    except Exception:  # noqa: BLE001
+        failures.append("hangup")
+        caller.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+async def level(process: subprocess.Popen, port: int, calls: int, seconds: float, gap: float,
+                keys: str) -> dict:
+    turns: list[float] = []
+    failures: list[str] = []
+    jitters: list[float] = []
+    cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
+    own0 = time.process_time()
+    tasks = []
+    for _ in range(calls):
+        tasks.append(asyncio.ensure_future(run_caller(
+            ("127.0.0.1", port), seconds, gap, keys, turns, failures, jitters)))
+        await asyncio.sleep(1.0 / calls)
+    await asyncio.gather(*tasks)
+    wall = time.monotonic() - wall0
+    cpu = (cpu_seconds(process.pid) - cpu0) / wall
+    callers_cpu = (time.process_time() - own0) / wall
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write("stats\n")
+    process.stdin.flush()
+    stats = json.loads(await asyncio.to_thread(process.stdout.readline))
+    late = [x * 1000 for x in stats["lateness"]]
+    return {
+        "calls": calls,
+        "answered": stats["calls"],
+        "failures": len(failures),
+        "send_p50_ms": percentile(late, 50),
+        "send_p99_ms": percentile(late, 99),
+        "send_max_ms": max(late) if late else float("nan"),
+        "late_over_20ms": sum(1 for x in late if x > 20),
+        "packets": stats["sent"],
+        "skipped": stats["skipped"],
+        "jitter_ms": statistics.fmean(jitters) if jitters else float("nan"),
+        "turn_p50_ms": percentile(turns, 50) * 1000,
+        "turn_p95_ms": percentile(turns, 95) * 1000,
+        "turns": len(turns),
+        "gateway_cpu": cpu,
+        "callers_cpu": callers_cpu,
+    }
+
+
+def row(result: dict) -> str:
+    return (f"| {result['calls']} | {result['answered']} | {result['failures']} | "
+            f"{result['send_p50_ms']:.2f} / {result['send_p99_ms']:.2f} / "
+            f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
+            f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
+            f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({result['turns']}) | "
+            f"{result['gateway_cpu'] * 100:.0f}% | {result['callers_cpu'] * 100:.0f}% |")
+
+
+def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
+    """The real assistant on free ports with a fresh demo bank in `folder` (as the e2e tests)."""
+    import secrets
+
+    from bot.runner import Stack, StackConfig, latest_model
+    from tests.support import free_port
+
+    model = latest_model()
+    if model is None:
+        raise SystemExit("no trained model in models/: run `bot train` first")
+    config = StackConfig(
+        var_dir=folder, database_url=f"sqlite:///{folder / 'bank.db'}",
+        tracker_db=f"sqlite:///{folder / 'tracker.db'}", model=model, rasa_port=free_port(),
+        action_port=free_port(), smtp_port=free_port(),
+        extra_env={"BOT_TRUST_KEY": secrets.token_hex(32), "BOT_CARD_KEY": secrets.token_hex(32)})
+    subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo", "--database-url",
+                    config.database_url], cwd=ROOT, env=config.environment(), check=True)
+    stack = Stack(config)
+    stack.start()
+    return stack, config.environment()
+
+
+async def bench(args: argparse.Namespace) -> None:
+    import tempfile
+
+    from tests.support import free_port
+
+    stack = None
+    env = dict(os.environ)
+    if args.start_assistant:
+        stack, env = start_assistant(Path(tempfile.mkdtemp(prefix="sip-bench-")))
+        args.rasa_url = stack.config.rasa_url  # type: ignore[attr-defined]
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", str(port)]
+    if args.rasa_url:
+        command += ["--rasa-url", args.rasa_url]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, cwd=ROOT, env=env)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise SystemExit("gateway did not start")
+    print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
+          f"{os.getloadavg()[0]:.2f}, mode {'assistant' if args.rasa_url else 'tone stub'}")
+    print("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms late"
+          " | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | gateway CPU | callers CPU |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    try:
+        for calls in args.levels:
+            result = await level(process, port, calls, args.seconds, args.turn_gap, args.keys)
+            print(row(result), flush=True)
+            await asyncio.sleep(1.0)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=30)
+        if stack is not None:
+            stack.stop()  # type: ignore[attr-defined]
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", default="10,25,50,100",
+                        type=lambda text: [int(x) for x in text.split(",")])
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each call")
+    parser.add_argument("--turn-gap", type=float, default=3.0, help="seconds between keys")
+    parser.add_argument("--keys", default="1", help="keys pressed in turn (default: 1)")
+    parser.add_argument("--rasa-url", help="use the real voice session with this assistant")
+    parser.add_argument("--start-assistant", action="store_true",
+                        help="start the real assistant (demo bank, free ports) and use it")
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve is not None:
+        asyncio.run(serve(args.serve, args.rasa_url))
+        return 0
+    asyncio.run(bench(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
