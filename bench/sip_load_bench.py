@@ -246,21 +246,13 @@ def row(result: dict) -> str:
 
 def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     """The real assistant on free ports with a fresh demo bank in `folder` (as the e2e tests)."""
-    import secrets
-
-    from bot.runner import Stack, StackConfig, latest_model
-    from tests.support import free_port
+    from bot.runner import Stack, init_demo_bank, latest_model, scratch_config
 
     model = latest_model()
     if model is None:
         raise SystemExit("no trained model in models/: run `bot train` first")
-    config = StackConfig(
-        var_dir=folder, database_url=f"sqlite:///{folder / 'bank.db'}",
-        tracker_db=f"sqlite:///{folder / 'tracker.db'}", model=model, rasa_port=free_port(),
-        action_port=free_port(), smtp_port=free_port(),
-        extra_env={"BOT_TRUST_KEY": secrets.token_hex(32), "BOT_CARD_KEY": secrets.token_hex(32)})
-    subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo", "--database-url",
-                    config.database_url], cwd=ROOT, env=config.environment(), check=True)
+    config = scratch_config(folder, model)
+    init_demo_bank(config)
     stack = Stack(config)
     stack.start()
     return stack, config.environment()
@@ -269,7 +261,7 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
 async def bench(args: argparse.Namespace) -> None:
     import tempfile
 
-    from tests.support import free_port
+    from bot.runner import free_port
 
     stack = None
     env = dict(os.environ)

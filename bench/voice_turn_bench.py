@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.bank.access import CardKind  # noqa: E402
 from bot.bank.demo import demo_customer  # noqa: E402
 from bot.keys import trust_key  # noqa: E402
-from bot.runner import StackConfig, latest_model, running  # noqa: E402
+from bot.runner import init_demo_bank, latest_model, running, scratch_config  # noqa: E402
 from bot.voice.assistant import AssistantClient  # noqa: E402
 from bot.voice.audio import frames, read_wav, rms_dbfs, silence  # noqa: E402
 from bot.voice.call_io import CallerEvent  # noqa: E402
@@ -55,26 +55,13 @@ from bot.voice.tts import Synthesizer  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def assistant_stack(folder: Path, key: bytes) -> Iterator[str]:
     model = latest_model()
     if model is None:
         raise SystemExit("no trained model in models/: run `bot train` first")
-    config = StackConfig(
-        var_dir=folder, database_url=f"sqlite:///{folder / 'bank.db'}",
-        tracker_db=f"sqlite:///{folder / 'tracker.db'}", model=model, rasa_port=free_port(),
-        action_port=free_port(), smtp_port=free_port(),
-        extra_env={"BOT_TRUST_KEY": key.hex(), "BOT_CARD_KEY": secrets.token_hex(32)})
-    subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo", "--database-url",
-                    config.database_url], cwd=ROOT, env=config.environment(), check=True)
+    config = scratch_config(folder, model, trust_key_hex=key.hex())
+    init_demo_bank(config)
     with running(config) as stack:
         yield stack.config.rasa_url
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -169,3 +170,34 @@ def running(config: StackConfig, timeout: float = 240.0) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = None,
+                   card_key_hex: str | None = None) -> StackConfig:
+    """The stack on free loopback ports with all its state in `folder` (tests, benchmarks,
+    screenshots, `bot talk`), so it never touches `var/` or the ports of a running `bot run`."""
+    return StackConfig(
+        var_dir=folder,
+        database_url=f"sqlite:///{folder / 'bank.db'}",
+        tracker_db=f"sqlite:///{folder / 'tracker.db'}",
+        model=model,
+        rasa_port=free_port(),
+        action_port=free_port(),
+        smtp_port=free_port(),
+        extra_env={"BOT_TRUST_KEY": trust_key_hex or secrets.token_hex(32),
+                   "BOT_CARD_KEY": card_key_hex or secrets.token_hex(32)},
+    )
+
+
+def init_demo_bank(config: StackConfig) -> None:
+    """`bot db init --demo` on the config's database, with its keys."""
+    subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
+                    "--database-url", config.database_url],
+                   cwd=PROJECT_ROOT, env=config.environment(), check=True, timeout=300)

@@ -9,18 +9,13 @@ with the end-to-end test (tests/e2e/test_webchat.py).
 
 from __future__ import annotations
 
-import dataclasses
-import socket
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import PROJECT_ROOT, Settings
-from bot.runner import StackConfig, running
+from bot.runner import init_demo_bank, latest_model, running, scratch_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -54,49 +49,14 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def demo_stack_config(var_dir: Path) -> StackConfig:
-    """The `bot run` set-up on free ports, all state (demo bank, tracker, keys, mail) in var_dir."""
-    from bot.operations import stack_config
-
-    settings = Settings(var_dir=var_dir, database_url=f"sqlite:///{var_dir / 'bank.db'}")
-    return dataclasses.replace(
-        stack_config(settings),
-        tracker_db=f"sqlite:///{var_dir / 'tracker.db'}",
-        rasa_port=free_port(),
-        action_port=free_port(),
-        smtp_port=free_port(),
-        smtp_host="127.0.0.1",
-        start_smtp_sink=True,
-    )
-
-
 def take_screenshots(out: Path) -> list[Path]:
     """Start the assistant with a fresh demo bank, photograph the page, stop; the PNG paths."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="webchat-screenshots-") as tmp:
-        config = demo_stack_config(Path(tmp))
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "db",
-                "init",
-                "--demo",
-                "--database-url",
-                config.database_url,
-            ],
-            cwd=PROJECT_ROOT,
-            env=config.environment(),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        from bot.operations import train
+
+        config = scratch_config(Path(tmp), latest_model() or train())
+        init_demo_bank(config)
         with running(config), chromium() as browser:
             return _photograph(browser, f"{config.rasa_url}/webchat/", out)
 

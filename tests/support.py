@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.runner import free_port
 from bot.trust import signed_caller_metadata
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["Conversation", "free_port"]
 
 
 @dataclass

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.runner import Stack, StackConfig, latest_model, running
-from tests.support import Conversation, free_port
+from bot.runner import Stack, init_demo_bank, latest_model, running, scratch_config
+from tests.support import Conversation
 
 TRUST_KEY = bytes(range(32))
 CARD_KEY_HEX = "11" * 32
@@ -36,19 +36,9 @@ def model() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    var_dir = tmp_path_factory.mktemp("var")
-    config = StackConfig(
-        var_dir=var_dir,
-        database_url=f"sqlite:///{var_dir / 'bank.db'}",
-        tracker_db=f"sqlite:///{var_dir / 'tracker.db'}",
-        model=model,
-        rasa_port=free_port(),
-        action_port=free_port(),
-        smtp_port=free_port(),
-        extra_env={"BOT_TRUST_KEY": TRUST_KEY.hex(), "BOT_CARD_KEY": CARD_KEY_HEX},
-    )
-    _bot("db", "init", "--demo", "--database-url", config.database_url,
-         env=config.environment())
+    config = scratch_config(tmp_path_factory.mktemp("var"), model,
+                            trust_key_hex=TRUST_KEY.hex(), card_key_hex=CARD_KEY_HEX)
+    init_demo_bank(config)
     with running(config) as started:
         yield started
 
