@@ -109,7 +109,7 @@ class RawPeer:
         self, data: bytes, target: tuple[str, int], wait: float = 0.5
     ) -> list[bytes]:
         loop = asyncio.get_running_loop()
-        await loop.sock_sendto(self.sock, data, target)
+        self.sock.sendto(data, target)
         received: list[bytes] = []
         try:
             while True:

@@ -243,7 +243,7 @@ def test_mutated_invites_never_stop_the_gateway() -> None:
         try:
             for index in range(300):
                 data = mutate(seeds[index % 2], rng)
-                await loop.sock_sendto(peer.sock, data, gateway.address)
+                peer.sock.sendto(data, gateway.address)
                 if index % 50 == 0:
                     await asyncio.sleep(0.01)
             await asyncio.sleep(0.5)
