@@ -315,6 +315,17 @@ def _add_sip_commands(commands: argparse._SubParsersAction) -> None:
     sip.set_defaults(handler=cmd_sip)
 
 
+def _add_fetch_models_command(commands: argparse._SubParsersAction) -> None:
+    from bot.voice import fetch
+
+    parser = commands.add_parser(
+        "fetch-models", help="download official Vosk models (checksums verified)",
+        description="Download official Vosk models from alphacephei.com, verify their SHA-256 "
+                    "and unpack them. Without internet it says which files to copy where.")
+    fetch.add_arguments(parser)
+    parser.set_defaults(handler=fetch.run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bot", description="Voice and chat assistant for the bank's customer line."
@@ -326,6 +337,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_webchat_commands(commands)
     _add_sip_commands(commands)
     _add_designer_commands(commands)
+    _add_fetch_models_command(commands)
     return parser
 
 

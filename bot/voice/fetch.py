@@ -1,6 +1,6 @@
 """Fetch official Vosk models from the Vosk project's download site, checking SHA-256 checksums.
 
-    python -m bot.voice.fetch vosk-model-small-en-us-0.15 [--dest models/vosk]
+    bot fetch-models vosk-model-small-en-us-0.15 [--dest models/vosk]   (= python -m bot.voice.fetch)
     python -m bot.voice.fetch NAME --sha256 NAME=HEX      (a model without a checksum below)
 
 The site publishes no SHA-256 checksums. `KNOWN_SHA256` holds only what is known with
@@ -210,16 +210,17 @@ def _parse_checksums(values: Sequence[str]) -> dict[str, str]:
     return checksums
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m bot.voice.fetch", description="Fetch official Vosk models."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `bot fetch-models` (and `python -m bot.voice.fetch`)."""
     parser.add_argument("names", nargs="+", metavar="NAME", help="e.g. vosk-model-small-en-us-0.15")
     parser.add_argument("--dest", type=Path, default=DEFAULT_DEST, help=f"default {DEFAULT_DEST}")
     parser.add_argument("--sha256", action="append", default=[], metavar="NAME=HEX")
     parser.add_argument("--base-url", default=VOSK_MODELS_URL, help="a mirror of the Vosk site")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per connection")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch and install the named models; print where each went and how to configure it."""
     try:
         paths = fetch_models(
             args.names,
@@ -234,6 +235,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, path in zip(args.names, paths, strict=True):
         print(f"{name}: {path}  (set {env_var(model_lang(name))}={path})")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.voice.fetch", description="Fetch official Vosk models."
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
