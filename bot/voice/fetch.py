@@ -1,7 +1,7 @@
 """Fetch official Vosk models from the Vosk project's download site, checking SHA-256 checksums.
 
-    bot fetch-models vosk-model-small-en-us-0.15 [--dest models/vosk]   (= python -m bot.voice.fetch)
-    python -m bot.voice.fetch NAME --sha256 NAME=HEX      (a model without a checksum below)
+    bot fetch-models vosk-model-small-en-us-0.15 [--dest models/vosk]
+    bot fetch-models NAME --sha256 NAME=HEX      (a model without a checksum below)
 
 The site publishes no SHA-256 checksums. `KNOWN_SHA256` holds only what is known with
 confidence; for any other model the operator passes the checksum they obtained and checked

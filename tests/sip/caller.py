@@ -73,6 +73,7 @@ class Caller:
         self._responses: dict[str, asyncio.Future[SipResponse]] = {}
         self.bye_received = asyncio.Event()
         self.speaking = False
+        self._said: asyncio.Future[float] | None = None  # while `say` waits
         user = self.number or "anonymous"
         self._from = f"<sip:{user}@127.0.0.1>;tag={self.tag}"
         sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -116,6 +117,15 @@ class Caller:
                 self._sender.sequence = (self._sender.sequence + 1) % SEQUENCE_MODULO
                 self._send_rtp(packet.to_bytes())
             await asyncio.sleep(0.02)
+
+    async def say(self, speech: np.ndarray) -> float:
+        """Stream `speech` (8 kHz) in place of silence; the time its last frame was sent."""
+        self._said = asyncio.get_running_loop().create_future()
+        self.speech, self.speaking = speech, True
+        try:
+            return await self._said
+        finally:
+            self.speaking, self._said = False, None
 
     async def press_all(self, keys: str, gap: float = 0.15) -> None:
         for key in keys:
@@ -234,5 +244,8 @@ class Caller:
             else:
                 payload, offset = quiet, 0 if not self.speaking else offset
             self._send_rtp(self._sender.packet(payload.ljust(160, quiet[:1])).to_bytes())
+            said, speech = self._said, self.speech
+            if said and not said.done() and speech is not None and offset >= len(speech):
+                said.set_result(time.monotonic())  # the last frame of `say` just left
             frame += 1
             await asyncio.sleep(max(0.0, start + frame * 0.02 - time.monotonic()))
