@@ -1,0 +1,115 @@
+"""`bot run`, the README's run command, starts every service: web chat, REST, SIP gateway.
+
+The other end-to-end tests share a stack started by the test fixture; this one starts the
+assistant exactly as an operator does (`python -m bot run`, embedded defaults, a fresh `var/`),
+on free ports so that it cannot collide with anything, and talks to each service as a user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from tests.support import free_port
+
+pytestmark = pytest.mark.usefixtures("model")  # a trained model in models/
+
+
+class RunningAssistant:
+    def __init__(self, process: subprocess.Popen[str], env: dict[str, str], var_dir: Path) -> None:
+        self.process = process
+        self.env = env
+        self.var_dir = var_dir
+        self.rasa_url = f"http://127.0.0.1:{env['BOT_RASA_PORT']}"
+        self.sip_port = int(env["BOT_SIP_PORT"])
+
+
+def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float) -> list[str]:
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    assert process.stdout is not None
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            if process.poll() is not None:
+                break
+            continue
+        lines.append(line)
+        if needle in line:
+            return lines
+    pytest.fail(f"`bot run` never printed {needle!r}:\n{''.join(lines)}")
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
+    var_dir = tmp_path_factory.mktemp("run-var")
+    first_rtp = free_port() & ~1
+    env = dict(
+        os.environ,
+        RASA_TELEMETRY_ENABLED="false",
+        BOT_VAR_DIR=str(var_dir),
+        BOT_RASA_PORT=str(free_port()),
+        BOT_ACTION_PORT=str(free_port()),
+        BOT_SMTP_PORT=str(free_port()),
+        BOT_SIP_PORT=str(free_port()),
+        BOT_SIP_RTP_PORTS=f"{first_rtp}-{first_rtp + 20}",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for_line(process, "Phone calls:", timeout=360)
+        yield RunningAssistant(process, env, var_dir)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_web_chat_page_and_rest_channel_answer(assistant: RunningAssistant) -> None:
+    with urllib.request.urlopen(f"{assistant.rasa_url}/webchat/", timeout=10) as page:  # noqa: S310
+        assert "<html" in page.read().decode().lower()
+    body = json.dumps({"sender": "run-test", "message": "hi"}).encode()
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{assistant.rasa_url}/webhooks/rest/webhook", data=body,
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        replies = json.loads(response.read())
+    text = " ".join(reply.get("text", "") for reply in replies)
+    assert "shtypni 1" in text.lower() and "press 2" in text.lower()  # the language menu
+    assert (assistant.var_dir / "bank.db").exists()  # the demo bank was made on first run
+
+
+def test_sip_gateway_takes_a_call_from_sipp(assistant: RunningAssistant, tmp_path: Path) -> None:
+    result = subprocess.run(
+        ["sipp", f"127.0.0.1:{assistant.sip_port}", "-sn", "uac", "-s", "bank", "-m", "1",
+         "-i", "127.0.0.1", "-p", str(free_port()), "-nostdin", "-timeout", "20s",
+         "-timeout_error"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout[-2000:]
+    log = assistant.var_dir / "logs" / "sip.log"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and " outcome=" not in log.read_text():
+        time.sleep(0.2)
+    call_lines = [line for line in log.read_text().splitlines() if " outcome=" in line]
+    assert len(call_lines) == 1 and "outcome=caller_hangup" in call_lines[0], call_lines
+
+
+def test_sigterm_stops_every_service(assistant: RunningAssistant) -> None:
+    os.killpg(assistant.process.pid, signal.SIGTERM)
+    assert assistant.process.wait(timeout=60) is not None
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{assistant.rasa_url}/", timeout=3)  # noqa: S310
