@@ -87,12 +87,12 @@ class Stack:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def _start(self, name: str, command: list[str]) -> None:
+    def _start(self, name: str, command: list[str], **extra_env: str) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=self.config.environment(), stdout=log,
-            stderr=subprocess.STDOUT, start_new_session=True)
+            command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""
@@ -101,8 +101,11 @@ class Stack:
         if cfg.start_smtp_sink:
             self._start("smtp", [python, "-m", "bot", "smtp-sink", "--port", str(cfg.smtp_port),
                                  "--folder", str(cfg.mail_dir)])
+        # rasa_sdk has no listen-address option; it takes SANIC_HOST (default 0.0.0.0, which
+        # would expose the bank's data to the network): loopback unless the operator says so.
         self._start("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(cfg.action_port)])
+                                "--port", str(cfg.action_port)],
+                    SANIC_HOST=os.environ.get("BOT_ACTION_HOST", "127.0.0.1"))
         self.wait_ready(timeout)
 
     def start(self, timeout: float = 240.0) -> None:

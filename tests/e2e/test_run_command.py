@@ -108,6 +108,22 @@ def test_sip_gateway_takes_a_call_from_sipp(assistant: RunningAssistant, tmp_pat
     assert len(call_lines) == 1 and "outcome=caller_hangup" in call_lines[0], call_lines
 
 
+def _listening_addresses(port: int) -> set[str]:
+    """The IPv4 addresses a TCP socket listens on at `port` (from /proc/net/tcp)."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, _, hex_port = local.partition(":")
+        if state == "0A" and int(hex_port, 16) == port:
+            found.add(".".join(str(int(address[i:i + 2], 16)) for i in (6, 4, 2, 0)))
+    return found
+
+
+def test_services_listen_on_loopback_only(assistant: RunningAssistant) -> None:
+    for name in ("BOT_ACTION_PORT", "BOT_RASA_PORT", "BOT_SMTP_PORT"):
+        assert _listening_addresses(int(assistant.env[name])) == {"127.0.0.1"}, name
+
+
 def test_sigterm_stops_every_service(assistant: RunningAssistant) -> None:
     os.killpg(assistant.process.pid, signal.SIGTERM)
     assert assistant.process.wait(timeout=60) is not None
