@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.config import PROJECT_ROOT
 from bot.runner import free_port
 from bot.trust import signed_caller_metadata
 
-__all__ = ["Conversation", "free_port"]
+__all__ = ["Conversation", "free_port", "run_bot"]
+
+
+def run_bot(*args: str, env: dict[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as an operator runs it; output captured, exit status not checked."""
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
 
 
 @dataclass

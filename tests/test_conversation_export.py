@@ -8,8 +8,6 @@ objects; the commands run as an operator runs them, and Rasa's readers load what
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -33,6 +31,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from bot.channels.tracker_store import RedactingSQLTrackerStore
 from bot.config import PROJECT_ROOT
+from tests.support import run_bot
 
 CARD = "5412 7530 1184 2635"
 PIN = "7359"
@@ -157,14 +156,7 @@ def tracker_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def bot(*args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_bot(*args)
     assert result.returncode == 0, result.stderr
     return result.stdout
 

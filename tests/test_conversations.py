@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
 from bot.conversations import for_review, low_confidence, parse_since, user_turns
+from tests.support import run_bot
 
 
 def test_since_is_relative_or_an_iso_date() -> None:
@@ -103,20 +101,6 @@ def test_turns_carry_language_best_guess_and_the_answering_action() -> None:
 
 
 def test_an_absent_tracker_store_is_reported_plainly(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "low-confidence",
-            "--tracker-db",
-            f"sqlite:///{tmp_path / 'none.db'}",
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot("low-confidence", "--tracker-db", f"sqlite:///{tmp_path / 'none.db'}")
     assert result.returncode == 1
     assert "no tracker store at" in result.stderr and "Traceback" not in result.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
@@ -15,6 +13,7 @@ from bot.parity import (
     missing_response_languages,
     one_sided_intents,
 )
+from tests.support import run_bot
 
 EN = [{"type": "slot", "name": "language", "value": "en"}]
 
@@ -95,14 +94,7 @@ def test_the_project_has_no_parity_problem() -> None:
 
 
 def test_bot_parity_command() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "parity"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot("parity")
     assert result.returncode == 0, result.stderr
     assert "sq and en match" in result.stdout
 
@@ -119,14 +111,7 @@ def test_bot_parity_fails_with_the_list_of_problems(tmp_path: Path) -> None:
     faq.write_text(
         faq.read_text(encoding="utf-8").replace("intent: faq/logout", "intent: faq/logout_en")
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "parity", "--project", str(tmp_path)],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_bot("parity", "--project", str(tmp_path))
     assert result.returncode == 1
     assert "parity problem: FAQ key faq/logout: examples in sq only" in result.stderr
     assert "parity problem: FAQ key faq/logout_en: examples in en only" in result.stderr

@@ -29,8 +29,6 @@ import os
 import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -48,6 +46,7 @@ from bot.bank.repository import BankRepository
 from bot.bank.verification import NOT_VERIFIED, Verifier
 from bot.keys import CARD_KEY_ENV
 from tests.bank.conftest import CARD_KEY
+from tests.support import run_bot
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Columns whose values are checked by their shape instead of searched for PINs.
@@ -143,16 +142,8 @@ def used_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("at-rest")
     database = folder / "bank.db"
     env = {**os.environ, CARD_KEY_ENV: CARD_KEY.hex(), "BOT_VAR_DIR": str(folder / "var")}
-    command = [sys.executable, "-m", "bot", "db", "init", "--demo"]
-    completed = subprocess.run(
-        [*command, "--database-url", f"sqlite:///{database}"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_bot("db", "init", "--demo", "--database-url", f"sqlite:///{database}",
+                        env=env)
     assert completed.returncode == 0, completed.stderr
     assert f"{len(DEMO_CUSTOMERS)} customers" in completed.stdout
     _verification_round(f"sqlite:///{database}", CARD_KEY)
