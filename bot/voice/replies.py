@@ -3,7 +3,8 @@
 Rasa's REST channel returns a reply's text and its custom payload as separate items, text
 first (`{"text": ...}`, then `{"custom": {...}}`). A custom payload says what the caller is asked
 for next: a menu (`{"menu", "lang", "keys", "default_key", "speech"}`), a digit string
-(`{"collect": {"slot", "digits", "secret"}}`) or a hand-off (`{"handoff": {"queue", "id"}}`).
+(`{"collect": {"slot", "digits", "secret"}}`), a hand-off (`{"handoff": {"queue", "id"}}`) or
+the end of the call (`{"goodbye": true}`).
 Menu prompts and collection questions never change, so they are rendered once and cached
 (`fixed`); every other sentence may hold the caller's figures and is rendered for the turn.
 """
@@ -12,14 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
-
-import yaml
-
-from bot.config import PROJECT_ROOT
-
-DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,6 @@ class Collect:
 @dataclass(frozen=True)
 class Handoff:
     queue: str
-    id: Any = None
 
 
 @dataclass(frozen=True)
@@ -65,14 +58,6 @@ class Turn:
         return self.menu.lang if self.menu else None
 
 
-@lru_cache(maxsize=1)
-def goodbye_texts() -> frozenset[str]:
-    """The assistant's closing words (`utter_goodbye` in every language): the call ends."""
-    with DOMAIN_FILE.open(encoding="utf-8") as handle:
-        responses = yaml.safe_load(handle)["responses"]
-    return frozenset(item["text"].strip() for item in responses.get("utter_goodbye", ()))
-
-
 def _custom(reply: Mapping[str, Any]) -> Mapping[str, Any]:
     custom = reply.get("custom")
     return custom if isinstance(custom, Mapping) else {}
@@ -82,6 +67,7 @@ def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
     """The turn the replies make up (the last menu / collection / hand-off payload wins)."""
     utterances: list[Utterance] = []
     menu = collect = handoff = None
+    goodbye = False
     prompt: tuple[Utterance, ...] = ()
     for index, reply in enumerate(replies):
         custom = _custom(reply)
@@ -95,7 +81,8 @@ def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
             collect = Collect(str(raw["slot"]), raw.get("digits"), bool(raw.get("secret")))
             menu = None
         if "handoff" in custom:
-            handoff = Handoff(str(custom["handoff"]["queue"]), custom["handoff"].get("id"))
+            handoff = Handoff(str(custom["handoff"]["queue"]))
+        goodbye = goodbye or bool(custom.get("goodbye"))
         text = str(reply.get("text") or "").strip()
         if not text:
             continue
@@ -106,5 +93,4 @@ def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
         if asks:
             prompt = (utterances[-1],)
     said = tuple(utterances)
-    goodbye = any(u.text in goodbye_texts() for u in said)
     return Turn(said, menu, collect, handoff, goodbye, prompt or said[-1:])

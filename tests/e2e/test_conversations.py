@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.bank.access import CardKind
 from bot.bank.demo import DEMO_UNKNOWN_CARD, DEMO_UNREGISTERED_PHONE, demo_customer
 from bot.runner import Stack
+from bot.voice.replies import read_turn
 from tests.support import Conversation
 
 
@@ -159,3 +160,11 @@ def _new_mail(folder: Path, before: set[Path]) -> email.message.EmailMessage:
     assert len(new) == 1, f"expected one new email, found {len(new)}"
     return email.message_from_bytes(new[0].read_bytes(), _class=email.message.EmailMessage,
                                     policy=email.policy.default)
+
+
+def test_goodbye_is_said_and_marks_the_end_of_a_call(call_from) -> None:
+    call = call_from(DEMO_UNREGISTERED_PHONE)
+    start_in(call, "2")
+    call.say("that's all, goodbye")
+    assert "Thank you for calling BKT. Goodbye!" in call.text()
+    assert read_turn(call.replies).goodbye  # the voice session hangs up after saying it

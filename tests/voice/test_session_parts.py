@@ -53,7 +53,9 @@ def test_collect_and_handoff_and_goodbye() -> None:
     handoff = read_turn([{"text": "Po ju lidhim me një agjent."},
                          {"custom": {"handoff": {"queue": "agent", "id": 7}}}])
     assert handoff.handoff is not None and handoff.handoff.queue == "agent"
-    assert read_turn([{"text": "Thank you for calling BKT. Goodbye!"}]).goodbye
+    goodbye = [{"text": "Thank you for calling BKT. Goodbye!"}, {"custom": {"goodbye": True}}]
+    assert read_turn(goodbye).goodbye
+    assert not read_turn(goodbye[:1]).goodbye
 
 
 def test_spoken_keys_and_digits() -> None:
