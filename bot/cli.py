@@ -203,12 +203,9 @@ def _add_webchat_commands(commands: argparse._SubParsersAction) -> None:
 
 def _conversations(args: argparse.Namespace) -> dict[str, list[dict]] | None:
     """The conversations since `--since` in the tracker store, or None (reported) if unreadable."""
-    import os
-
     from bot.conversations import TrackerStoreError, load_conversations, parse_since
 
-    default = f"sqlite:///{Settings.from_env().var_dir / 'tracker.db'}"
-    url = args.tracker_db or os.environ.get("BOT_TRACKER_DB", default)
+    url = args.tracker_db or Settings.from_env().tracker_db_url
     try:
         return load_conversations(url, parse_since(args.since))
     except (TrackerStoreError, ValueError) as error:

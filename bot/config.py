@@ -29,7 +29,13 @@ class Settings:
     rasa_url: str = "http://127.0.0.1:5005"
     action_port: int = 5055
     max_attempts: int = 3
+    tracker_db: str | None = None  # None: var/tracker.db
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tracker_db_url(self) -> str:
+        """Where conversations are stored (Rasa's tracker store): BOT_TRACKER_DB or var/."""
+        return self.tracker_db or f"sqlite:///{self.var_dir / 'tracker.db'}"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -43,4 +49,5 @@ class Settings:
             rasa_url=_env("BOT_RASA_URL", "http://127.0.0.1:5005"),
             action_port=int(_env("BOT_ACTION_PORT", "5055")),
             max_attempts=int(_env("BOT_MAX_ATTEMPTS", "3")),
+            tracker_db=os.environ.get("BOT_TRACKER_DB"),
         )

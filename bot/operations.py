@@ -20,13 +20,6 @@ from bot.runner import (
     stop_on_sigterm,
 )
 
-
-def sip_address() -> str:
-    """Where `bot run`'s SIP gateway answers (BOT_SIP_HOST / BOT_SIP_PORT)."""
-    host, port = os.environ.get("BOT_SIP_HOST", "127.0.0.1"), os.environ.get("BOT_SIP_PORT", "5060")
-    return f"sip:bank@{host}:{port}"
-
-
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
 
@@ -59,7 +52,7 @@ def stack_config(settings: Settings) -> StackConfig:
     return StackConfig(
         var_dir=settings.var_dir,
         database_url=settings.database_url,
-        tracker_db=os.environ.get("BOT_TRACKER_DB", f"sqlite:///{settings.var_dir / 'tracker.db'}"),
+        tracker_db=settings.tracker_db_url,
         model=model,
         rasa_port=int(os.environ.get("BOT_RASA_PORT", "5005")),
         action_port=settings.action_port,
@@ -78,7 +71,7 @@ def prepare(settings: Settings) -> None:
                        check=True)
 
 
-def _prepared_stack() -> Stack:
+def prepared_stack() -> Stack:
     """The services for this checkout's settings (demo bank and model made on first use)."""
     settings = Settings.from_env()
     prepare(settings)
@@ -86,13 +79,8 @@ def _prepared_stack() -> Stack:
     return Stack(stack_config(settings))
 
 
-def voice_stack() -> Stack:
-    """The services `bot talk` calls (as for `bot run`), not started yet."""
-    return _prepared_stack()
-
-
 def run() -> int:
-    stack = _prepared_stack()
+    stack = prepared_stack()
     config = stack.config
     config.start_sip = os.environ.get("BOT_SIP", "1") == "1"  # phone calls: `bot run` only
     try:
@@ -102,7 +90,10 @@ def run() -> int:
               f"socket.io: /socket.io), actions :{config.action_port}, mail -> {config.mail_dir}"
               f"\nLogs in {config.log_dir}. Ctrl-C stops.", flush=True)
         if config.start_sip:
-            print(f"Phone calls: {sip_address()} (SIP over UDP; logs in {config.log_dir}/sip.log)",
+            from bot.sip.config import GatewayConfig
+
+            address = GatewayConfig.from_env().address
+            print(f"Phone calls: {address} (SIP over UDP; logs in {config.log_dir}/sip.log)",
                   flush=True)
         while all(process.poll() is None for process in stack.processes.values()):
             time.sleep(1)
@@ -116,7 +107,7 @@ def run() -> int:
 
 def chat() -> int:
     """A conversation in this terminal: action server and SMTP sink, then Rasa's shell."""
-    stack = _prepared_stack()
+    stack = prepared_stack()
     config = stack.config
     try:
         stack.start_helpers()
