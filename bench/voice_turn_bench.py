@@ -117,7 +117,6 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path) -> list[str
     key_steps: list[Step] = [Keys("1"), Keys("1"), Keys("2"), Keys("1"), Keys(card.number),
                              Keys(card.pin), Keys("1")]
     synth = Synthesizer(cache=PromptCache(folder / "prompts"))
-    synth.warm_up()
     assistant = AssistantClient(rasa_url, key)
     keypad = VoiceServices(synth, VoiceSettings(), models={"sq": None, "en": None})
     words = KeyWords({"sq": default_words("sq"), "en": default_words("en")})

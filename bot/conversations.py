@@ -23,9 +23,9 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, cr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.redaction import DERIVED_VALUE, MASK, SECRET_SLOTS, mask_digits, redact_event
 
-DEFAULT_LANGUAGE = "sq"
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"
 SINCE = re.compile(r"^(\d+)([mhdw])$")

@@ -16,10 +16,9 @@ from typing import Any
 import yaml
 
 from bot.config import PROJECT_ROOT
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
-DEFAULT_LANGUAGE = "sq"
-OTHER_LANGUAGE = "en"
-PAIR = (DEFAULT_LANGUAGE, OTHER_LANGUAGE)
+PAIR = LANGUAGES  # Albanian (the unconditional variation) and English
 
 
 def _load(path: Path) -> Any:

@@ -185,7 +185,7 @@ def free_port() -> int:
 def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = None,
                    card_key_hex: str | None = None) -> StackConfig:
     """The stack on free loopback ports with all its state in `folder` (tests, benchmarks,
-    screenshots, `bot talk`), so it never touches `var/` or the ports of a running `bot run`."""
+    screenshots), so it never touches `var/` or the ports of a running `bot run`."""
     return StackConfig(
         var_dir=folder,
         database_url=f"sqlite:///{folder / 'bank.db'}",

@@ -59,6 +59,11 @@ class GatewayConfig:
     user: str = "bank"
     timers: TimerSettings = DEFAULT_TIMERS
 
+    @property
+    def address(self) -> str:
+        """The SIP URI callers dial."""
+        return f"sip:{self.user}@{self.host}:{self.port}"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> GatewayConfig:
         env = os.environ if env is None else env

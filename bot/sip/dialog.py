@@ -19,7 +19,6 @@ from bot.sip.message import (
     Via,
     new_branch,
     parse_name_addr,
-    split_values,
 )
 from bot.sip.transport import Address
 
@@ -50,8 +49,7 @@ class Dialog:
         if contacts:
             with contextlib.suppress(SipParseError):
                 target = str(parse_name_addr(contacts[0]).uri)
-        routes = [value for line in invite.headers.get_all("Record-Route")
-                  for value in split_values(line)]
+        routes = invite.headers.values("Record-Route")
         return cls(
             call_id=invite.call_id,
             local_tag=local_tag,

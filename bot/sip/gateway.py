@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections import deque
 from dataclasses import dataclass
 
 from bot.sip.call import Call, CallContext, SessionFactory
@@ -34,9 +35,10 @@ from bot.sip.transaction import (
     ServerTransactions,
 )
 from bot.sip.transport import Address, SipEndpoint, open_endpoint, response_address
-from bot.voice.call_io import CallerEvent, CallerKey
+from bot.voice.call_io import CallerEvent
 
 log = logging.getLogger(__name__)
+RECENT_CALLS = 1000  # call records kept in memory (every call is in the call log)
 
 
 @dataclass
@@ -50,14 +52,6 @@ class _Answering:
     record: CallRecord
     task: asyncio.Task[None] | None = None
     media: CallMedia | None = None
-
-
-@dataclass
-class _Answered:
-    """Our last 2xx to an INVITE of a call, repeated until the ACK."""
-
-    retransmitter: Retransmitter
-    session_version: int = 1
 
 
 class SipGateway:
@@ -76,8 +70,8 @@ class SipGateway:
         self.pacer = Pacer()
         self.calls: dict[str, Call] = {}
         self.answering: dict[str, _Answering] = {}
-        self.records: list[CallRecord] = []
-        self._answered: dict[str, _Answered] = {}
+        self.records: deque[CallRecord] = deque(maxlen=RECENT_CALLS)  # the newest, for tests
+        self._answered: dict[str, Retransmitter] = {}  # our 2xx per call, repeated until ACK
         self._clients: dict[str, ClientTransaction] = {}
         self._session_id = secrets.randbelow(2**31)
         self.idle = asyncio.Event()
@@ -194,8 +188,7 @@ class SipGateway:
         except DtmfError:
             # Never log the body: it may hold a PIN digit.
             return build_response(request, 415, headers=capability_headers())
-        if key in "0123456789*#":
-            call.events.put_nowait(CallerKey(key))
+        call.media.press(key)
         return build_response(request, 200)
 
     # --- INVITE, CANCEL, ACK ----------------------------------------------------------------
@@ -266,9 +259,7 @@ class SipGateway:
             self.calls[invite.call_id] = call
             media = None  # the call owns it now
             sdp = answer.sdp.to_bytes()
-            self._send_2xx(invite, pending.source, transaction, call, sdp, 1)
-        except asyncio.CancelledError:
-            raise
+            self._send_2xx(invite, pending.source, transaction, call, sdp)
         except Exception:
             log.exception("call %s could not be answered", invite.call_id)
             if not transaction.terminated and transaction.last_response is not None \
@@ -288,7 +279,6 @@ class SipGateway:
         transaction: InviteServerTransaction,
         call: Call,
         sdp: bytes,
-        version: int,
     ) -> None:
         assert self.endpoint is not None
         headers = [("Contact", call.dialog.contact), *capability_headers()]
@@ -305,8 +295,8 @@ class SipGateway:
         )
         previous = self._answered.get(invite.call_id)
         if previous is not None:
-            previous.retransmitter.stop()
-        self._answered[invite.call_id] = _Answered(retransmitter, version)
+            previous.stop()
+        self._answered[invite.call_id] = retransmitter
         retransmitter.start()
 
     def _on_cancel(self, cancel: SipRequest, transaction: ServerTransaction) -> None:
@@ -336,7 +326,7 @@ class SipGateway:
             return  # a stray ACK (or one for a call already over): nothing to confirm
         answered = self._answered.pop(ack.call_id, None)
         if answered is not None:
-            answered.retransmitter.stop()
+            answered.stop()
         if call.ended:
             return
         context = CallContext(
@@ -371,7 +361,7 @@ class SipGateway:
             return
         call.media.use(answer.audio)
         self._send_2xx(invite, call.dialog.remote_address, transaction, call,
-                       answer.sdp.to_bytes(), version)
+                       answer.sdp.to_bytes())
 
     # --- endings ----------------------------------------------------------------------------
 
@@ -389,7 +379,7 @@ class SipGateway:
         self.calls.pop(call.dialog.call_id, None)
         answered = self._answered.pop(call.dialog.call_id, None)
         if answered is not None:
-            answered.retransmitter.stop()
+            answered.stop()
         self.ports.release(call.media.port)
         self.records.append(call.record)
         self._check_idle()

@@ -25,6 +25,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from bot.menus import KEYS
 from bot.sip.dtmf import TelephoneEventReceiver
 from bot.sip.rtp import SAMPLES_PER_FRAME, JitterBuffer, RtpError, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
@@ -165,6 +166,8 @@ class CallMedia(asyncio.DatagramProtocol):
         self._queue: deque[_Playback] = deque()
         self._pacer = pacer or Pacer()
         self._frames = 0
+        self._may_send = False  # from `audio`, kept here: the 20 ms tick reads them
+        self._silence = b""
         self._last_rx = time.monotonic()
         self._closed = False
 
@@ -183,6 +186,8 @@ class CallMedia(asyncio.DatagramProtocol):
             self._sender = RtpSender(audio.payload_type)
         self.audio = audio
         self._remote = (audio.remote_address, audio.remote_port)
+        self._may_send = audio.may_send
+        self._silence = g711.silence_payload(SAMPLES_PER_FRAME, self._codec)
 
     def start(self) -> None:
         self._last_rx = time.monotonic()
@@ -206,6 +211,11 @@ class CallMedia(asyncio.DatagramProtocol):
         self._queue.append(playback)
         return await playback.done
 
+    def press(self, key: str) -> None:
+        """A key the caller pressed (RFC 4733 here, or SIP INFO via the gateway)."""
+        if key in KEYS:
+            self.events.put_nowait(CallerKey(key))
+
     def interrupt(self) -> None:
         while self._queue:
             self._queue.popleft().finish(False)
@@ -226,7 +236,7 @@ class CallMedia(asyncio.DatagramProtocol):
             if chunk:
                 silence = g711.silence_payload(SAMPLES_PER_FRAME - len(chunk), self._codec)
                 return chunk + silence if len(chunk) < SAMPLES_PER_FRAME else chunk
-        return g711.silence_payload(SAMPLES_PER_FRAME, self._codec)
+        return self._silence
 
     def tick(self, due: float) -> None:
         """One 20 ms frame, due at `due` (monotonic): send it, now and then look at the input."""
@@ -247,7 +257,7 @@ class CallMedia(asyncio.DatagramProtocol):
         if self.audio is None or self._sender is None or self._remote is None:
             return
         payload = self._next_payload()
-        if not self.audio.may_send or self._transport is None:
+        if not self._may_send or self._transport is None:
             self._sender.skip()
             return
         self._transport.sendto(self._sender.packet(payload).to_bytes(), self._remote)
@@ -280,8 +290,8 @@ class CallMedia(asyncio.DatagramProtocol):
         self._remote = (str(addr[0]), int(addr[1]))  # symmetric RTP
         if packet.payload_type == self.audio.telephone_event_payload_type:
             key = self._keys.feed(packet, self._last_rx)
-            if key is not None and key in "0123456789*#":
-                self.events.put_nowait(CallerKey(key))
+            if key is not None:
+                self.press(key)
         elif packet.payload_type == self.audio.payload_type:
             self._deliver(self._jitter.push(packet))
 

@@ -21,11 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.menus import KEYS
 from bot.voice.assistant import AssistantClient
 from bot.voice.audio import read_wav, resample, samples_for, write_wav
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey, TransferResult
 from bot.voice.recorded import RecordingOutput
-from bot.voice.script import KEYPAD, Speech, Step, drive, parse_keys
+from bot.voice.script import Speech, Step, drive, parse_keys
 from bot.voice.services import VoiceServices
 from bot.voice.session import SessionOutcome, VoiceSession
 
@@ -133,7 +134,7 @@ def _read_keyboard(loop: asyncio.AbstractEventLoop, events: asyncio.Queue[Caller
         if text.lower() == "q":
             break
         for key in text:
-            if key in KEYPAD:
+            if key in KEYS:
                 loop.call_soon_threadsafe(events.put_nowait, CallerKey(key))
     loop.call_soon_threadsafe(events.put_nowait, CallerHangup())
 
@@ -203,9 +204,9 @@ def talk(args: argparse.Namespace) -> int:
     rasa_url = getattr(args, "rasa_url", None)
     if rasa_url is not None:
         return asyncio.run(_talk(rasa_url, args))
-    from bot.operations import voice_stack
+    from bot.operations import prepared_stack
 
-    stack = voice_stack()
+    stack = prepared_stack()
     try:
         print("starting the assistant (Rasa server, action server, mail sink)...", flush=True)
         stack.start()

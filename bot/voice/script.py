@@ -19,14 +19,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.menus import KEYS
 from bot.voice.audio import samples_for, silence
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey
-from bot.voice.dtmf import DIGITS
 from bot.voice.session import VoiceSession
 
 log = logging.getLogger(__name__)
 
-KEYPAD = DIGITS | {"*", "#"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def parse_keys(spec: str) -> list[Keys]:
         keys = "".join(group.split())
         if not keys:
             continue
-        if not set(keys) <= KEYPAD:
+        if not set(keys) <= KEYS:
             raise ValueError(f"not keypad keys: {group!r} (use 0-9, * and #)")
         steps.append(Keys(keys))
     return steps

@@ -26,12 +26,13 @@ from typing import Literal
 
 import numpy as np
 
-from bot.i18n import LANGUAGES
+from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from bot.menus import KEYS
 from bot.voice.asr import AsrEvent, Recognizer
 from bot.voice.assistant import AssistantClient, AssistantError
 from bot.voice.audio import samples_for
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey, CallOutput
-from bot.voice.dtmf import DigitCollector, DigitResult
+from bot.voice.dtmf import DIGITS, DigitCollector, DigitResult
 from bot.voice.phrases import title_words
 from bot.voice.prompts import NOT_UNDERSTOOD, SERVICE_DOWN, TRANSFER_FAILED, prompt
 from bot.voice.replies import Handoff, Turn, Utterance, read_turn
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 
 EndedBy = Literal["caller", "transfer", "transfer_failed", "hangup", "error"]
 GREETING = "/greet"
-PHONE_KEYS = frozenset("0123456789*#")
 MAX_BATCH_MS = 200  # caller audio waiting in the queue is recognized in one go, up to this
 
 
@@ -74,7 +74,7 @@ class VoiceSession:
         caller_id: str | None,
         services: VoiceServices,
         conversation_id: str | None = None,
-        language: str = "sq",
+        language: str = DEFAULT_LANGUAGE,
     ) -> None:
         self.assistant = assistant
         self.output = output
@@ -195,7 +195,7 @@ class VoiceSession:
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     async def _on_key(self, key: str) -> None:
-        if key not in PHONE_KEYS:
+        if key not in KEYS:
             return  # A-D: no customer's phone has them
         if self._playing is not None:
             if not self._barge_in:
@@ -212,10 +212,7 @@ class VoiceSession:
         if menu is not None and key in menu.keys:
             await self._send(menu.keys[key], via="key")
         elif menu is not None:  # not a key of this menu: the assistant says so and repeats it
-            self._failures += 1
-            if self._failures >= self.settings.max_failures:
-                await self._ask_for_agent()
-            else:
+            if not await self._count_failure():
                 await self._send(key, via="key", success=False)
         else:  # no menu in view: the assistant maps a typed digit to where the caller is
             await self._send(key, via="key")
@@ -323,13 +320,19 @@ class VoiceSession:
         await self._fail(NOT_UNDERSTOOD)
 
     async def _fail(self, notice: dict[str, str] | None) -> None:
-        self._failures += 1
-        if self._failures >= self.settings.max_failures:
-            await self._ask_for_agent()
+        if await self._count_failure():
             return
         lead = (Utterance(prompt(notice, self.language), fixed=True),) if notice else ()
         self._collector = None
         self._replay(lead)
+
+    async def _count_failure(self) -> bool:
+        """One more failure in a row; at the limit the caller is sent to an agent (True)."""
+        self._failures += 1
+        if self._failures < self.settings.max_failures:
+            return False
+        await self._ask_for_agent()
+        return True
 
     async def _ask_for_agent(self) -> None:
         self._failures = 0
@@ -337,8 +340,6 @@ class VoiceSession:
 
     def _replay(self, lead: tuple[Utterance, ...]) -> None:
         """Say the last question again (after `lead`); the caller is still asked the same."""
-        for utterance in lead + self._prompt:
-            self._note("assistant", utterance.text, "reply")
         self._speak(lead + self._prompt, barge_in=True)
 
     # --- the assistant -----------------------------------------------------------------------
@@ -360,8 +361,6 @@ class VoiceSession:
             await self._use_language(turn.lang)  # type: ignore[arg-type]
         if turn.menu is not None or turn.collect is not None:
             self._prompt = turn.prompt
-        for utterance in turn.utterances:
-            self._note("assistant", utterance.text, "reply")
         await self._listen_for(turn)
         self._speak(turn.utterances, barge_in=turn.handoff is None and not turn.goodbye)
 
@@ -383,7 +382,7 @@ class VoiceSession:
         words = self.services.key_words
         phrases: list[str] | None = None
         if turn.collect is not None:
-            phrases = words.phrases("0123456789", (self.language,))
+            phrases = words.phrases(DIGITS, (self.language,))
         elif turn.menu is not None and turn.menu.default_key is not None:
             langs = tuple(LANGUAGES)
             phrases = sorted(set(words.phrases(turn.menu.keys, langs))
@@ -396,6 +395,8 @@ class VoiceSession:
     # --- speaking ----------------------------------------------------------------------------
 
     def _speak(self, utterances: tuple[Utterance, ...], *, barge_in: bool) -> None:
+        for utterance in utterances:
+            self._note("assistant", utterance.text, "reply")
         self.listening.clear()
         self.prompt_count += 1
         self._barge_in = barge_in
@@ -488,9 +489,6 @@ class VoiceSession:
             self._getter.cancel()
             self._getter = None
         if self._playing is not None:
-            self._stop = True
-            self.output.interrupt()
             self._playing.cancel()
-            await asyncio.gather(self._playing, return_exceptions=True)
-            self._playing = None
+            await self._stop_playing()
         await self._release_recognizer()
