@@ -10,8 +10,8 @@ from bot.bank.db import session_factory
 from bot.bank.repository import BankRepository
 from bot.bank.verification import Verifier
 from bot.config import Settings
-from bot.keys import card_key, trust_key
-from bot.mail import Mailer
+from bot.mail.mailer import Mailer
+from bot.security.secret_keys import card_key, trust_key
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import latest_entity, latest_intent
-from actions.keys import action_for_intent
+from actions.intent_routing import action_for_intent
 from actions.menus import current_menu, present
 from bot.i18n import LANGUAGES
 from bot.menus import KEYS, MenuItem, menu_for

@@ -21,11 +21,11 @@ from actions.backend import backend
 from actions.conversation import SERVICE_INTENTS, caller_line, is_voice, language, latest_intent
 from actions.handoff import AGENT_QUEUE, hand_off
 from actions.menus import present
-from actions.replies import amount, currency, day, masked_email
+from actions.presentation import amount, currency, day, masked_email
 from actions.verification import FAILED, VERIFIED
 from bot.bank.access import MENU_SERVICES, Menu, Method, Service, methods_for
 from bot.bank.statements import card_transactions_email, statement_email
-from bot.mail import Mailer
+from bot.mail.mailer import Mailer
 
 Events = list[dict[str, Any]]
 

@@ -1,9 +1,8 @@
 """Session start: who is calling, and through which channel.
 
-Caller ID is believed only when the voice gateway signed it (bot.trust); everyone else (the web
-chat, the REST channel, a terminal) is a text user with no caller ID, and the unregistered-caller
-rules apply to them.
-"""
+Caller ID is believed only when the voice gateway signed it (bot.security.trust); everyone else
+(the web chat, the REST channel, a terminal) is a text user with no caller ID, and the
+unregistered-caller rules apply to them."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
 from bot.bank.validators import normalize_phone
-from bot.trust import trusted_caller
+from bot.security.trust import trusted_caller
 
 
 class ActionSessionStart(Action):

@@ -319,7 +319,7 @@ def row(result: dict) -> str:
 
 def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     """The real assistant on free ports with a fresh demo bank in `folder` (as the e2e tests)."""
-    from bot.runner import Stack, init_demo_bank, latest_model, scratch_config
+    from bot.ops.stack import Stack, init_demo_bank, latest_model, scratch_config
 
     model = latest_model()
     if model is None:
@@ -334,7 +334,7 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
 async def bench(args: argparse.Namespace) -> None:
     import tempfile
 
-    from bot.runner import free_port
+    from bot.ops.stack import free_port
 
     stack = None
     env = dict(os.environ)

@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.bank.access import CardKind  # noqa: E402
 from bot.bank.demo import demo_customer  # noqa: E402
-from bot.keys import trust_key  # noqa: E402
-from bot.runner import init_demo_bank, latest_model, running, scratch_config  # noqa: E402
+from bot.ops.stack import init_demo_bank, latest_model, running, scratch_config  # noqa: E402
+from bot.security.secret_keys import trust_key  # noqa: E402
 from bot.voice.assistant import AssistantClient  # noqa: E402
 from bot.voice.audio import frames, read_wav, rms_dbfs, silence  # noqa: E402
 from bot.voice.call_io import CallerEvent  # noqa: E402

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import PROJECT_ROOT
-from bot.runner import free_port
-from bot.trust import signed_caller_metadata
+from bot.ops.stack import free_port
+from bot.security.trust import signed_caller_metadata
 
 __all__ = ["Conversation", "free_port", "run_bot"]
 

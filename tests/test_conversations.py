@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversations import for_review, low_confidence, parse_since, user_turns
+from bot.designer.conversations import for_review, low_confidence, parse_since, user_turns
 from tests.support import run_bot
 
 

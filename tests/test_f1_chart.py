@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.f1_chart import f1_by_label, plot_f1
+from bot.designer.f1_chart import f1_by_label, plot_f1
 
 
 def test_chart_from_a_rasa_intent_report(tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.parity import (
+from bot.designer.parity import (
     check_project,
     intents_with_examples,
     missing_menu_languages,

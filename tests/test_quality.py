@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.evaluation import HELD_OUT_DIR, describe, evaluate_nlu, evaluate_stories
-from bot.runner import latest_model
+from bot.designer.evaluation import HELD_OUT_DIR, describe, evaluate_nlu, evaluate_stories
+from bot.ops.stack import latest_model
 
 MIN_INTENT_F1 = {"sq": 0.90, "en": 0.90}  # measured 0.928 and 0.938 (bench/RESULTS.md)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.redaction import mask_digits, redact_event
+from bot.security.redaction import mask_digits, redact_event
 
 
 def test_digit_runs_of_four_or_more_are_masked() -> None:

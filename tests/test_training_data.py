@@ -1,8 +1,8 @@
-"""The training data and domain pass Rasa's validator (as made exact by bot.validation)."""
+"""The training data and domain pass Rasa's validator (as made exact by bot.designer.validation)."""
 
 from __future__ import annotations
 
-from bot.validation import problems_in, responses_uttered_by_actions, validate
+from bot.designer.validation import problems_in, responses_uttered_by_actions, validate
 
 
 def test_project_data_is_valid() -> None:

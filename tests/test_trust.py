@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.trust import signed_caller_metadata, trusted_caller
+from bot.security.trust import signed_caller_metadata, trusted_caller
 
 KEY = b"k" * 32
 

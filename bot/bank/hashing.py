@@ -2,10 +2,9 @@
 
 A PIN is stored as `scrypt$n$r$p$salt$hash` (salt and hash in unpadded base64), so the cost
 parameters can be raised later without breaking stored hashes. A card number is stored only as
-HMAC-SHA256 under the card key (`bot.keys.card_key()`): the bank can look a card up by the
-number the caller keys in, but the database alone does not give the number back, and with only
-10**15 Luhn-valid 16-digit numbers an unkeyed hash could be reversed by brute force.
-"""
+HMAC-SHA256 under the card key (`bot.security.secret_keys.card_key()`): the bank can look a card
+up by the number the caller keys in, but the database alone does not give the number back, and
+with only 10**15 Luhn-valid 16-digit numbers an unkeyed hash could be reversed by brute force."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from bot.i18n import Lang
 from bot.i18n.money import write_amount
-from bot.mail import Attachment
+from bot.mail.mailer import Attachment
 
 EmailParts = tuple[str, str, str, tuple[Attachment, ...]]
 

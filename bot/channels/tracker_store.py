@@ -9,7 +9,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.engine import make_url
 
-from bot.redaction import redact_event
+from bot.security.redaction import redact_event
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -35,7 +35,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
-        """Store the events not stored yet, each redacted (see bot.redaction)."""
+        """Store the events not stored yet, each redacted (see bot.security.redaction)."""
         await self.stream_events(tracker)
         with self.session_scope() as session:
             for event in self._additional_events(session, tracker):

@@ -66,7 +66,7 @@ PAGE_HEADERS = {
 }
 
 # Metadata a web page may send with a message. Anything else (a claimed caller ID above all) is
-# dropped here; the action server would refuse an unsigned caller ID anyway (bot/trust.py).
+# dropped here; the action server would refuse an unsigned caller ID anyway (bot/security/trust.py).
 WEB_METADATA_KEYS = frozenset({"language"})
 
 WEB_SESSION_PREFIX = "web-"

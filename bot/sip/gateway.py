@@ -23,11 +23,11 @@ from bot.sip.caller_id import caller_number
 from bot.sip.client import ClientTransaction
 from bot.sip.config import GatewayConfig
 from bot.sip.dialog import Dialog
-from bot.sip.dtmf import DtmfError, key_from_info
 from bot.sip.media import CallMedia, Pacer, RtpPorts
 from bot.sip.message import SipParseError, SipRequest, SipResponse, build_response, new_tag
 from bot.sip.options import capability_headers, options_response
 from bot.sip.sdp import SdpError, build_answer, parse_sdp
+from bot.sip.telephone_events import DtmfError, key_from_info
 from bot.sip.transaction import (
     InviteServerTransaction,
     Retransmitter,

@@ -26,9 +26,9 @@ from typing import Any, cast
 import numpy as np
 
 from bot.menus import KEYS
-from bot.sip.dtmf import TelephoneEventReceiver
 from bot.sip.rtp import SAMPLES_PER_FRAME, JitterBuffer, RtpError, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
+from bot.sip.telephone_events import TelephoneEventReceiver
 from bot.sip.transport import Address
 from bot.voice import g711
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey

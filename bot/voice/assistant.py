@@ -4,7 +4,7 @@
     replies = await assistant.send(sender, "/greet", caller_id="+355694102031")
     await assistant.close()
 
-Every message carries `bot.trust.signed_caller_metadata`, so the action server believes the
+Every message carries `bot.security.trust.signed_caller_metadata`, so the action server believes the
 caller ID and words its replies for speech (`output_mode` = voice). The HTTP session (and its
 connection pool) is made on first use and reused by every conversation of the process.
 """
@@ -16,8 +16,8 @@ from typing import Any
 import aiohttp
 
 from bot.config import Settings
-from bot.keys import trust_key
-from bot.trust import signed_caller_metadata
+from bot.security.secret_keys import trust_key
+from bot.security.trust import signed_caller_metadata
 
 Reply = dict[str, Any]
 

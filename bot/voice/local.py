@@ -204,7 +204,7 @@ def talk(args: argparse.Namespace) -> int:
     rasa_url = getattr(args, "rasa_url", None)
     if rasa_url is not None:
         return asyncio.run(_talk(rasa_url, args))
-    from bot.operations import prepared_stack
+    from bot.ops.commands import prepared_stack
 
     stack = prepared_stack()
     try:

@@ -32,11 +32,11 @@ from bot.voice.asr import AsrEvent, Recognizer
 from bot.voice.assistant import AssistantClient, AssistantError
 from bot.voice.audio import samples_for
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey, CallOutput
-from bot.voice.dtmf import DIGITS, DigitCollector, DigitResult
+from bot.voice.digit_collector import DIGITS, DigitCollector, DigitResult
 from bot.voice.phrases import title_words
 from bot.voice.prompts import NOT_UNDERSTOOD, SERVICE_DOWN, TRANSFER_FAILED, prompt
-from bot.voice.replies import Handoff, Turn, Utterance, read_turn
 from bot.voice.services import VoiceServices
+from bot.voice.turns import Handoff, Turn, Utterance, read_turn
 
 log = logging.getLogger(__name__)
 

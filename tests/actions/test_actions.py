@@ -24,7 +24,7 @@ from actions.verification import ValidateCardForm
 from bot.bank.access import CardKind
 from bot.bank.db import init_database
 from bot.bank.demo import DEMO_UNKNOWN_CARD, demo_customer
-from bot.trust import signed_caller_metadata
+from bot.security.trust import signed_caller_metadata
 
 CARD_KEY = bytes.fromhex("22" * 32)
 TRUST_KEY = bytes.fromhex("33" * 32)

@@ -21,7 +21,7 @@ from bot.bank.db import init_database, session_factory
 from bot.bank.demo import demo_customer
 from bot.bank.repository import BankRepository
 from bot.bank.verification import Verifier
-from bot.keys import CARD_KEY_ENV
+from bot.security.secret_keys import CARD_KEY_ENV
 
 CARD_KEY = bytes.fromhex("3c1f7a9e5d2b8064c9e1f3a7b5d9028e6a4c1b3d5f7092e4c6a8b0d2f4e6a8c0")
 # The reference day the demo bank is loaded with and the verifier's "today".

@@ -44,7 +44,7 @@ from bot.bank.demo import (
 from bot.bank.models import CardStatus
 from bot.bank.repository import BankRepository
 from bot.bank.verification import NOT_VERIFIED, Verifier
-from bot.keys import CARD_KEY_ENV
+from bot.security.secret_keys import CARD_KEY_ENV
 from tests.bank.conftest import CARD_KEY
 from tests.support import run_bot
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.runner import Stack, init_demo_bank, latest_model, running, scratch_config
+from bot.ops.stack import Stack, init_demo_bank, latest_model, running, scratch_config
 from tests.support import Conversation
 
 TRUST_KEY = bytes(range(32))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from bot.bank.access import CardKind
 from bot.bank.demo import DEMO_UNKNOWN_CARD, DEMO_UNREGISTERED_PHONE, demo_customer
-from bot.runner import Stack
-from bot.voice.replies import read_turn
+from bot.ops.stack import Stack
+from bot.voice.turns import read_turn
 from tests.support import Conversation
 
 

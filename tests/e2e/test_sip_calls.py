@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.bank.demo import demo_customer
-from bot.runner import Stack
+from bot.ops.stack import Stack
 from bot.sip.call import CallContext
 from bot.sip.service import voice_session_factory
 from bot.voice import g711

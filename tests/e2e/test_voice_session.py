@@ -19,7 +19,7 @@ from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
 from bot.i18n.money import say_amount
 from bot.menus import menu_for
-from bot.runner import Stack
+from bot.ops.stack import Stack
 from bot.voice.assistant import AssistantClient
 from bot.voice.audio import rms_dbfs, silence
 from bot.voice.call_io import CallerEvent, CallerHangup, CallerKey

@@ -20,10 +20,10 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
 from bot.channels.webchat import bot_event, web_metadata, web_session_id
+from bot.designer.screenshots import chromium
 from bot.i18n.money import write_amount
 from bot.menus import menu_for
-from bot.runner import Stack
-from bot.screenshots import chromium
+from bot.ops.stack import Stack
 from tests.support import free_port
 
 WAIT_MS = 20_000

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.sip.dtmf import TelephoneEvent, event_for_key
 from bot.sip.message import (
     SipRequest,
     SipResponse,
@@ -27,6 +26,7 @@ from bot.sip.message import (
 )
 from bot.sip.rtp import SEQUENCE_MODULO, RtpPacket, RtpSender, parse_rtp
 from bot.sip.sdp import parse_sdp
+from bot.sip.telephone_events import TelephoneEvent, event_for_key
 from bot.voice import g711
 
 EVENT_PT = 101

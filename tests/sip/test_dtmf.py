@@ -4,7 +4,8 @@ import random
 
 import pytest
 
-from bot.sip.dtmf import (
+from bot.sip.rtp import RtpPacket, parse_rtp
+from bot.sip.telephone_events import (
     MAX_DURATION,
     DtmfError,
     TelephoneEvent,
@@ -12,7 +13,6 @@ from bot.sip.dtmf import (
     event_for_key,
     key_from_info,
 )
-from bot.sip.rtp import RtpPacket, parse_rtp
 from tests.sip.pcaps import rtp_datagrams
 
 PCAP_NAMES = {key: f"dtmf_2833_{key}.pcap" for key in "0123456789"}

@@ -8,10 +8,10 @@ import time
 
 import numpy as np
 
-from bot.sip.dtmf import TelephoneEvent
 from bot.sip.media import CallMedia, RtpPorts
 from bot.sip.rtp import RtpPacket, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
+from bot.sip.telephone_events import TelephoneEvent
 from bot.voice import g711
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey
 from tests.sip.gateway_support import tone

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.voice.dtmf import DigitCollector, DigitResult
+from bot.voice.digit_collector import DigitCollector, DigitResult
 
 
 def feed_all(

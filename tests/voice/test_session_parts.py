@@ -16,11 +16,11 @@ from bot.voice.local import build_steps, recorded_call
 from bot.voice.phrases import KeyWords, title_words
 from bot.voice.prompt_cache import PromptCache
 from bot.voice.recorded import RecordingOutput
-from bot.voice.replies import read_turn
 from bot.voice.script import Keys, Speech, parse_keys
 from bot.voice.services import VoiceServices, VoiceSettings
 from bot.voice.session import SessionOutcome, VoiceSession
 from bot.voice.tts import Synthesizer
+from bot.voice.turns import read_turn
 from tests.support import free_port
 
 MENU_REPLY = [

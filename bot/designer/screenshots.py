@@ -1,6 +1,6 @@
 """`bot webchat-screenshots`: pictures of the web chat page at the moments a reviewer looks at.
 
-Starts the assistant as `bot run` does (bot.runner), but on free ports with a fresh demo bank in
+Starts the assistant as `bot run` does (bot.ops.stack), but on free ports with a fresh demo bank in
 a temporary folder, then drives the page in Debian's Chromium (Playwright, no browser download)
 through a conversation as an English-speaking web user: language menu, an FAQ answer, the PIN
 field, the balance, and the same conversation at phone width. The browser settings are shared
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.runner import init_demo_bank, latest_model, running, scratch_config
+from bot.ops.stack import init_demo_bank, latest_model, running, scratch_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -53,7 +53,7 @@ def take_screenshots(out: Path) -> list[Path]:
     """Start the assistant with a fresh demo bank, photograph the page, stop; the PNG paths."""
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="webchat-screenshots-") as tmp:
-        from bot.operations import train
+        from bot.ops.commands import train
 
         config = scratch_config(Path(tmp), latest_model() or train())
         init_demo_bank(config)

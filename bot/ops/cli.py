@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
-from bot.keys import card_key
+from bot.security.secret_keys import card_key
 
 
 def cmd_db_init(args: argparse.Namespace) -> int:
@@ -60,14 +60,14 @@ def _add_db_commands(commands: argparse._SubParsersAction) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Start every service with embedded defaults (first run: demo bank, trained model)."""
-    from bot.operations import run
+    from bot.ops.commands import run
 
     return run()
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """A text conversation with the assistant in this terminal."""
-    from bot.operations import chat
+    from bot.ops.commands import chat
 
     return chat()
 
@@ -99,8 +99,8 @@ def _add_talk_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Validate the data, then train what changed."""
-    from bot.operations import train
-    from bot.validation import validate
+    from bot.designer.validation import validate
+    from bot.ops.commands import train
 
     problems = validate()
     for problem in problems:
@@ -113,7 +113,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the training data and domain (what `bot train` checks first)."""
-    from bot.validation import validate
+    from bot.designer.validation import validate
 
     problems = validate()
     for problem in problems:
@@ -126,8 +126,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """NLU per language on the held-out examples, and the test stories; reports in reports/."""
     from pathlib import Path
 
-    from bot.evaluation import describe, evaluate_all, evaluate_stories
-    from bot.runner import latest_model
+    from bot.designer.evaluation import describe, evaluate_all, evaluate_stories
+    from bot.ops.stack import latest_model
 
     model = latest_model()
     if model is None:
@@ -147,7 +147,7 @@ def cmd_smtp_sink(args: argparse.Namespace) -> int:
     """Run the development SMTP server that saves every message as a file."""
     from pathlib import Path
 
-    from bot.smtp_sink import serve
+    from bot.mail.mailer.sink import serve
 
     settings = Settings.from_env()
     serve(
@@ -184,7 +184,7 @@ def cmd_webchat_screenshots(args: argparse.Namespace) -> int:
     """Start the assistant with a fresh demo bank and photograph the web chat page."""
     from pathlib import Path
 
-    from bot.screenshots import take_screenshots
+    from bot.designer.screenshots import take_screenshots
 
     for path in take_screenshots(Path(args.out)):
         print(path)
@@ -203,7 +203,7 @@ def _add_webchat_commands(commands: argparse._SubParsersAction) -> None:
 
 def _conversations(args: argparse.Namespace) -> dict[str, list[dict]] | None:
     """The conversations since `--since` in the tracker store, or None (reported) if unreadable."""
-    from bot.conversations import TrackerStoreError, load_conversations, parse_since
+    from bot.designer.conversations import TrackerStoreError, load_conversations, parse_since
 
     url = args.tracker_db or Settings.from_env().tracker_db_url
     try:
@@ -217,7 +217,7 @@ def cmd_export_conversations(args: argparse.Namespace) -> int:
     """Recent conversations from the tracker store as test stories or NLU examples, for review."""
     from pathlib import Path
 
-    from bot.review_export import export
+    from bot.designer.review_export import export
 
     conversations = _conversations(args)
     if conversations is None:
@@ -233,8 +233,8 @@ def cmd_low_confidence(args: argparse.Namespace) -> int:
     """Messages understood with low confidence or that the assistant fell back on."""
     from pathlib import Path
 
-    from bot.conversations import describe_turn, low_confidence
-    from bot.review_export import all_turns, nlu_yaml
+    from bot.designer.conversations import describe_turn, low_confidence
+    from bot.designer.review_export import all_turns, nlu_yaml
 
     conversations = _conversations(args)
     if conversations is None:
@@ -257,7 +257,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
     """Everything said or understood exists in Albanian and English."""
     from pathlib import Path
 
-    from bot.parity import check_project
+    from bot.designer.parity import check_project
 
     problems, counts = check_project(Path(args.project)) if args.project else check_project()
     checked = ", ".join(f"{count} {what}" for what, count in counts.items())

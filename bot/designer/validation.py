@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.runner import VENV_BIN, rasa_environment
+from bot.ops.stack import VENV_BIN, rasa_environment
 
 UNUSED_RESPONSE = re.compile(r"The utterance '(utter_[\w/]+)' is not used in any story or rule\.")
 RASA_WARNING = re.compile(r"UserWarning: (.*)")

@@ -2,10 +2,9 @@
 
 Rasa's SQL tracker store keeps one row per event in the `events` table (sender_id, type_name,
 timestamp, intent_name, action_name, data as JSON). Secrets are masked when events are written
-(bot.channels.tracker_store); every event read here is masked again (bot.redaction), and caller
-metadata is dropped, so that nothing exported for review can hold a PIN or a card number even if
-a row was written by another store. No Rasa import: listing stays quick.
-"""
+(bot.channels.tracker_store); every event read here is masked again (bot.security.redaction),
+and caller metadata is dropped, so that nothing exported for review can hold a PIN or a card
+number even if a row was written by another store. No Rasa import: listing stays quick."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.redaction import DERIVED_VALUE, MASK, SECRET_SLOTS, mask_digits, redact_event
+from bot.security.redaction import DERIVED_VALUE, MASK, SECRET_SLOTS, mask_digits, redact_event
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.conversations import UserTurn, conversation_label, full_intent, user_turns
+from bot.designer.conversations import UserTurn, conversation_label, full_intent, user_turns
 
 ENTITY_KEYS = ("entity", "value", "start", "end", "role", "group")
 

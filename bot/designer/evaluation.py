@@ -2,7 +2,7 @@
 
 `bot evaluate` writes Rasa's reports (per-intent precision/recall/F1, confusion matrix and
 histogram images) under `reports/` (not committed), adds per-intent and per-FAQ-key F1 charts
-(`intent_f1.png`, `faq_f1.png`, bot.f1_chart) and prints the summary figures that
+(`intent_f1.png`, `faq_f1.png`, bot.designer.f1_chart) and prints the summary figures that
 bench/RESULTS.md records.
 """
 
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.f1_chart import plot_f1
+from bot.designer.f1_chart import plot_f1
 from bot.i18n import LANGUAGES
-from bot.runner import VENV_BIN, rasa_environment
+from bot.ops.stack import VENV_BIN, rasa_environment
 
 HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
 STORIES_DIR = PROJECT_ROOT / "tests" / "stories"

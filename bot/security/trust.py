@@ -2,9 +2,9 @@
 
 Only the voice gateway knows the caller's number. It sends it as message metadata together with
 an HMAC over the conversation id and the number; the action server checks the HMAC with the same
-key (`bot.keys.trust_key`). Metadata from any other source (the web widget can send arbitrary
-metadata) carries no valid signature, so a web user can never claim a phone number.
-"""
+key (`bot.security.secret_keys.trust_key`). Metadata from any other source (the web widget can
+send arbitrary metadata) carries no valid signature, so a web user can never claim a phone
+number."""
 
 from __future__ import annotations
 

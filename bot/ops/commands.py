@@ -1,4 +1,4 @@
-"""What the operator commands do: train, run, chat. The argument parsing is in bot.cli."""
+"""What the operator commands do: train, run, chat. The argument parsing is in bot.ops.cli."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.runner import (
+from bot.ops.stack import (
     VENV_BIN,
     Stack,
     StackConfig,

@@ -1,0 +1,1 @@
+"""Conversation designer tools: validation, evaluation, review of real conversations."""

@@ -1,0 +1,1 @@
+"""Mail: the sender the actions use and the development SMTP sink."""

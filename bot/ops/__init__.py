@@ -1,0 +1,1 @@
+"""Operator commands: the command line, what each command does, the running stack."""

@@ -1,0 +1,1 @@
+"""Secrets and trust: local secret keys, signed caller metadata, redaction."""
