@@ -8,6 +8,7 @@ One job per module:
 - `dtmf`: keys from RFC 4733 telephone-events and from SIP INFO bodies;
 - `transaction`: server transactions and their retransmission timers (RFC 3261 section 17);
 - `caller_id`: the caller's number in E.164 from P-Asserted-Identity or From;
+- `peers`: which peers are trusted (caller ID believed, per-source limits waived);
 - `options`: what we allow and accept, and the answer to OPTIONS;
 - `transport`: the asyncio UDP endpoint.
 

@@ -11,6 +11,7 @@
 | BOT_SIP_TRANSFER_TIMEOUT | 20 | seconds to wait for the transfer's final NOTIFY |
 | BOT_SIP_MAX_CALLS | 50 | calls above this are refused with 486 Busy Here |
 | BOT_SIP_COUNTRY_CODE | 355 | for national caller numbers |
+| BOT_SIP_TRUSTED_PEERS | 127.0.0.1,::1 | addresses/CIDRs whose caller ID is believed ("": none) |
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.sip.peers import LOOPBACK, Network, parse_peers
 from bot.sip.sdp import DEFAULT_CODECS, SUPPORTED_CODECS
 from bot.sip.transaction import DEFAULT_TIMERS, TimerSettings
 
@@ -58,6 +60,7 @@ class GatewayConfig:
     country_code: str = "355"
     user: str = "bank"
     timers: TimerSettings = DEFAULT_TIMERS
+    trusted_peers: tuple[Network, ...] = LOOPBACK
 
     @property
     def address(self) -> str:
@@ -77,4 +80,5 @@ class GatewayConfig:
             transfer_timeout=float(env.get("BOT_SIP_TRANSFER_TIMEOUT", "20")),
             max_calls=int(env.get("BOT_SIP_MAX_CALLS", "50")),
             country_code=env.get("BOT_SIP_COUNTRY_CODE", "355"),
+            trusted_peers=parse_peers(env.get("BOT_SIP_TRUSTED_PEERS", "127.0.0.1,::1")),
         )

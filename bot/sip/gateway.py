@@ -26,6 +26,7 @@ from bot.sip.dialog import Dialog
 from bot.sip.media import CallMedia, Pacer, RtpPorts
 from bot.sip.message import SipParseError, SipRequest, SipResponse, build_response, new_tag
 from bot.sip.options import capability_headers, options_response
+from bot.sip.peers import decide_caller_id
 from bot.sip.sdp import SdpError, build_answer, parse_sdp
 from bot.sip.telephone_events import DtmfError, key_from_info
 from bot.sip.transaction import (
@@ -196,7 +197,13 @@ class SipGateway:
     def _on_invite(
         self, invite: SipRequest, source: Address, transaction: InviteServerTransaction
     ) -> None:
-        record = CallRecord(invite.call_id, caller_number(invite, self.config.country_code))
+        caller_id = decide_caller_id(caller_number(invite, self.config.country_code),
+                                     source[0], self.config.trusted_peers)
+        record = CallRecord(invite.call_id, caller_id.number)
+        if not caller_id.believed:
+            record.claimed_caller, record.caller_id_refusal = caller_id.claimed, caller_id.refusal
+            log.info("call %s: caller ID not believed (%s): an unregistered line",
+                     invite.call_id, caller_id.refusal)
         if invite.call_id in self.calls or invite.call_id in self.answering:
             transaction.respond(build_response(invite, 482, "Loop Detected"))
             return
