@@ -156,6 +156,11 @@ class Call:
     async def _bye(self, outcome: str) -> None:
         if self.ended:
             return
+        if not self.confirmed:
+            # The caller never ACKed our 2xx: it may not be a caller at all (a forged source),
+            # so no request is sent its way (issue 11, item 5); the call just ends.
+            self.end(outcome)
+            return
         request = self.dialog.request("BYE")
         self.end(outcome)
         await self._send_request(request, self.dialog.remote_address)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from bot.sip.caller_id import caller_number
 from bot.sip.client import ClientTransaction
 from bot.sip.config import GatewayConfig
 from bot.sip.dialog import Dialog
+from bot.sip.limits import SourceLimits
 from bot.sip.media import CallMedia, Pacer, RtpPorts
 from bot.sip.message import SipParseError, SipRequest, SipResponse, build_response, new_tag
 from bot.sip.options import capability_headers, options_response
@@ -68,6 +70,7 @@ class SipGateway:
         self.endpoint: SipEndpoint | None = None
         self.transactions: ServerTransactions | None = None
         self.ports = RtpPorts(*config.rtp_ports)
+        self.limits = SourceLimits(config.source_limits, config.trusted_peers)
         self.pacer = Pacer()
         self.calls: dict[str, Call] = {}
         self.answering: dict[str, _Answering] = {}
@@ -81,8 +84,10 @@ class SipGateway:
     # --- life -------------------------------------------------------------------------------
 
     async def start(self) -> Address:
+        limits = self.limits
         self.endpoint = await open_endpoint(
-            self.config.host, self.config.port, self.on_request, self.on_response
+            self.config.host, self.config.port, self.on_request, self.on_response,
+            admit=lambda source: limits.admit(source[0], time.monotonic()),
         )
         self.transactions = ServerTransactions(
             self.endpoint.send, asyncio.get_running_loop(), self.config.timers
@@ -207,6 +212,11 @@ class SipGateway:
         if invite.call_id in self.calls or invite.call_id in self.answering:
             transaction.respond(build_response(invite, 482, "Loop Detected"))
             return
+        active = [pending.source[0] for pending in self.answering.values()]
+        active += [call.dialog.remote_address[0] for call in self.calls.values()]
+        if not self.limits.may_call(source[0], active):
+            self._reject(transaction, invite, 486, record, "source_busy")
+            return
         if len(self.calls) + len(self.answering) >= self.config.max_calls:
             self._reject(transaction, invite, 486, record, "busy")
             return
@@ -243,7 +253,8 @@ class SipGateway:
                 self._reject(transaction, invite, 488, pending.record, "no_offer", pending.tag)
                 return
             events: asyncio.Queue[CallerEvent] = asyncio.Queue()
-            media = CallMedia(events, self.config.rtp_timeout, lambda: None, self.pacer)
+            media = CallMedia(events, self.config.rtp_timeout, lambda: None, self.pacer,
+                              signalling_host=pending.source[0])
             pending.media = media
             try:
                 port = await media.open(self.config.host, self.ports)
@@ -298,7 +309,7 @@ class SipGateway:
             lambda: endpoint.send(data, destination),
             asyncio.get_running_loop(),
             self.config.timers,
-            on_give_up=lambda: asyncio.ensure_future(self._no_ack(call)),
+            on_give_up=lambda: self._no_ack(call),
         )
         previous = self._answered.get(invite.call_id)
         if previous is not None:
@@ -372,11 +383,16 @@ class SipGateway:
 
     # --- endings ----------------------------------------------------------------------------
 
-    async def _no_ack(self, call: Call) -> None:
+    def _no_ack(self, call: Call) -> None:
+        """Our 2xx was never ACKed. A caller that never ACKed at all gets no BYE (no request
+        goes to a peer that never showed it is one); a re-INVITE's lost ACK ends with BYE."""
         log.info("call %s: no ACK for our 200 OK", call.dialog.call_id)
         self._answered.pop(call.dialog.call_id, None)
         call.record.outcome = "no_ack"
-        await call.hangup()
+        if call.confirmed:
+            asyncio.ensure_future(call.hangup())
+        else:
+            call.end("no_ack")
 
     async def _rtp_timeout(self, call: Call) -> None:
         call.record.outcome = "rtp_timeout"

@@ -334,8 +334,15 @@ class IncomingRequest:
     transaction: ServerTransaction | None
 
 
+MAX_TRANSACTIONS = 5000  # live server transactions; each lives up to 64*T1 (32 s)
+
+
 class ServerTransactions:
-    """The table of live server transactions: new requests in, retransmissions absorbed."""
+    """The table of live server transactions: new requests in, retransmissions absorbed.
+
+    The table is bounded (`max_transactions`): when full, a new request is answered 503 with
+    Retry-After and forgotten, so a flood of distinct requests cannot grow memory without end.
+    """
 
     def __init__(
         self,
@@ -343,11 +350,14 @@ class ServerTransactions:
         scheduler: Scheduler,
         timers: TimerSettings = DEFAULT_TIMERS,
         on_no_ack: Callable[[InviteServerTransaction], None] | None = None,
+        max_transactions: int = MAX_TRANSACTIONS,
     ) -> None:
         self._send = send
         self._scheduler = scheduler
         self.timers = timers
         self._on_no_ack = on_no_ack
+        self.max_transactions = max_transactions
+        self.overloaded = 0
         self._table: dict[TransactionKey, ServerTransaction] = {}
 
     def __len__(self) -> int:
@@ -372,6 +382,11 @@ class ServerTransactions:
             existing.receive_retransmission(request)
             return None
         destination = response_address(request, source)
+        if len(self._table) >= self.max_transactions:
+            self.overloaded += 1
+            busy = build_response(request, 503, headers=[("Retry-After", "5")])
+            self._send(busy.to_bytes(), destination)
+            return None
 
         def send(data: bytes) -> None:
             self._send(data, destination)
