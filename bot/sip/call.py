@@ -24,7 +24,14 @@ from bot.sip.media import CallMedia
 from bot.sip.message import SipRequest, SipResponse
 from bot.sip.refer import refer_headers, sipfrag_status, subscription_ended
 from bot.sip.transport import Address
-from bot.voice.call_io import CallerEvent, CallerHangup, CallOutput, TransferResult
+from bot.voice.call_io import (
+    KEYPAD_KEYS,
+    CallerEvent,
+    CallerHangup,
+    CallerKey,
+    CallOutput,
+    TransferResult,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +72,7 @@ class Call:
     ) -> None:
         self.dialog = dialog
         self.media = media
+        media.on_key = self.press
         self.events = events
         self.record = record
         self._send_request = send_request
@@ -126,6 +134,11 @@ class Call:
         self.media.start()
         session = factory(context, self)
         self.session_task = asyncio.get_running_loop().create_task(self._run(session))
+
+    def press(self, key: str) -> None:
+        """A key the caller pressed, by RFC 4733 (from the media) or SIP INFO (the gateway)."""
+        if key in KEYPAD_KEYS and not self.ended:
+            self.events.put_nowait(CallerKey(key))
 
     def on_notify(self, notify: SipRequest) -> None:
         status = sipfrag_status(notify)

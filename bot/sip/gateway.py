@@ -34,6 +34,7 @@ from bot.sip.telephone_events import DtmfError, key_from_info
 from bot.sip.transaction import (
     InviteServerTransaction,
     Retransmitter,
+    Scheduler,
     ServerTransaction,
     ServerTransactions,
 )
@@ -63,8 +64,10 @@ class SipGateway:
         config: GatewayConfig,
         session_factory: SessionFactory,
         answer_delay: float = 0.2,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.config = config
+        self._scheduler = scheduler  # SIP timers (server, client, 2xx); default: the loop
         self.session_factory = session_factory
         self.answer_delay = answer_delay
         self.endpoint: SipEndpoint | None = None
@@ -89,9 +92,9 @@ class SipGateway:
             self.config.host, self.config.port, self.on_request, self.on_response,
             admit=lambda source: limits.admit(source[0], time.monotonic()),
         )
-        self.transactions = ServerTransactions(
-            self.endpoint.send, asyncio.get_running_loop(), self.config.timers
-        )
+        self._scheduler = self._scheduler or asyncio.get_running_loop()
+        self.transactions = ServerTransactions(self.endpoint.send, self._scheduler,
+                                               self.config.timers)
         log.info("SIP gateway on udp:%s:%s", *self.endpoint.local_address)
         return self.endpoint.local_address
 
@@ -114,16 +117,24 @@ class SipGateway:
 
     async def send_request(self, request: SipRequest, destination: Address) -> SipResponse | None:
         """Send an in-dialog request as a client transaction; its final response or None."""
-        assert self.endpoint is not None
+        assert self.endpoint is not None and self._scheduler is not None
         endpoint = self.endpoint
+        result: asyncio.Future[SipResponse | None] = asyncio.get_running_loop().create_future()
+
+        def finished(response: SipResponse | None) -> None:
+            if not result.done():
+                result.set_result(response)
+
         transaction = ClientTransaction(
-            request, lambda data: endpoint.send(data, destination), self.config.timers
+            request, lambda data: endpoint.send(data, destination), self._scheduler, finished,
+            self.config.timers,
         )
         self._clients[transaction.branch] = transaction
         transaction.start()
         try:
-            return await transaction.result
+            return await result
         finally:
+            transaction.cancel()
             self._clients.pop(transaction.branch, None)
 
     def on_response(self, response: SipResponse, source: Address) -> None:
@@ -194,7 +205,7 @@ class SipGateway:
         except DtmfError:
             # Never log the body: it may hold a PIN digit.
             return build_response(request, 415, headers=capability_headers())
-        call.media.press(key)
+        call.press(key)
         return build_response(request, 200)
 
     # --- INVITE, CANCEL, ACK ----------------------------------------------------------------
@@ -305,9 +316,10 @@ class SipGateway:
         transaction.respond(ok)
         data, destination, endpoint = ok.to_bytes(), response_address(invite, source), \
             self.endpoint
+        assert self._scheduler is not None
         retransmitter = Retransmitter(
             lambda: endpoint.send(data, destination),
-            asyncio.get_running_loop(),
+            self._scheduler,
             self.config.timers,
             on_give_up=lambda: self._no_ack(call),
         )

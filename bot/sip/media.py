@@ -6,7 +6,7 @@ what is being played, else coded silence (a continuous stream keeps NATs and car
 timeouts happy). Prompts are coded once when queued, so each tick only slices bytes.
 
 Input: audio packets go through the jitter buffer and come out as `CallerAudio` (int16 PCM);
-telephone-events (RFC 4733) come out as `CallerKey`, each press once. Only the latched media
+telephone-events (RFC 4733) go to `on_key` (the call), each press once. Only the latched media
 peer's packets are taken, and ours go only to it (`latch`): symmetric RTP reaches callers
 behind NAT, but no third party can hear the call or key into it.
 
@@ -27,13 +27,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from bot.menus import KEYS
 from bot.sip.latch import RtpLatch
 from bot.sip.rtp import SAMPLES_PER_FRAME, JitterBuffer, RtpError, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
 from bot.sip.telephone_events import TelephoneEventReceiver
 from bot.voice import g711
-from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey
+from bot.voice.call_io import CallerAudio, CallerEvent
 
 log = logging.getLogger(__name__)
 FRAME_S = SAMPLES_PER_FRAME / 8000
@@ -159,8 +158,10 @@ class CallMedia(asyncio.DatagramProtocol):
         on_timeout: Callable[[], object],
         pacer: Pacer | None = None,
         signalling_host: str | None = None,
+        on_key: Callable[[str], object] | None = None,
     ) -> None:
         self.events = events
+        self.on_key = on_key  # RFC 4733 keys go to the call (`Call.press`)
         self.signalling_host = signalling_host
         self.rtp_timeout = rtp_timeout
         self.on_timeout = on_timeout
@@ -223,11 +224,6 @@ class CallMedia(asyncio.DatagramProtocol):
         playback = _Playback(g711.encode(pcm, self._codec))
         self._queue.append(playback)
         return await playback.done
-
-    def press(self, key: str) -> None:
-        """A key the caller pressed (RFC 4733 here, or SIP INFO via the gateway)."""
-        if key in KEYS:
-            self.events.put_nowait(CallerKey(key))
 
     def interrupt(self) -> None:
         while self._queue:
@@ -304,8 +300,8 @@ class CallMedia(asyncio.DatagramProtocol):
         self.stats.received += 1
         if packet.payload_type == self.audio.telephone_event_payload_type:
             key = self._keys.feed(packet, self._last_rx)
-            if key is not None:
-                self.press(key)
+            if key is not None and self.on_key is not None:
+                self.on_key(key)
         elif packet.payload_type == self.audio.payload_type:
             self._deliver(self._jitter.push(packet))
 

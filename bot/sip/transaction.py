@@ -109,7 +109,7 @@ def transaction_key(request: SipRequest) -> TransactionKey:
     return TransactionKey(legacy, via.sent_by.lower(), method)
 
 
-class _Timers:
+class Timers:
     """Named one-shot timers that can all be cancelled at once."""
 
     def __init__(self, scheduler: Scheduler) -> None:
@@ -152,7 +152,7 @@ class ServerTransaction:
         self.last_response: SipResponse | None = None
         self._send = send
         self._last_bytes: bytes | None = None
-        self._timers = _Timers(scheduler)
+        self._timers = Timers(scheduler)
         self._on_terminated = on_terminated
         self.state = TransactionState.TRYING
 
@@ -289,7 +289,7 @@ class Retransmitter:
         on_give_up: Callable[[], object] | None = None,
     ) -> None:
         self._send = send
-        self._timers = _Timers(scheduler)
+        self._timers = Timers(scheduler)
         self._settings = timers
         self._on_give_up = on_give_up
         self._interval = timers.t1

@@ -13,7 +13,7 @@ from bot.sip.rtp import RtpPacket, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
 from bot.sip.telephone_events import TelephoneEvent
 from bot.voice import g711
-from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey
+from bot.voice.call_io import CallerAudio, CallerEvent
 from tests.sip.gateway_support import tone
 from tests.support import free_port
 
@@ -73,10 +73,11 @@ def test_output_is_paced_and_plays_then_interrupts() -> None:
 
 
 def test_input_audio_and_keys_become_events() -> None:
-    async def main() -> list[CallerEvent]:
+    async def main() -> tuple[list[CallerEvent], list[str]]:
         phone = _phone()
         events: asyncio.Queue[CallerEvent] = asyncio.Queue()
-        media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None)
+        keys: list[str] = []
+        media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None, on_key=keys.append)
         first = free_port() & ~1
         port = await media.open("127.0.0.1", RtpPorts(first, first + 50))
         media.use(NegotiatedAudio("127.0.0.1", phone.getsockname()[1], "PCMA", 8, 101,
@@ -97,10 +98,9 @@ def test_input_audio_and_keys_become_events() -> None:
         found = []
         while not events.empty():
             found.append(events.get_nowait())
-        return found
+        return found, keys
 
-    found = asyncio.run(main())
-    keys = [event.key for event in found if isinstance(event, CallerKey)]
+    found, keys = asyncio.run(main())
     samples = sum(len(event.pcm) for event in found if isinstance(event, CallerAudio))
     assert keys == ["5"]
     assert samples == 1600  # all ten frames, through the jitter buffer
@@ -111,14 +111,15 @@ def test_a_third_socket_hears_nothing_and_keys_nothing() -> None:
     from another address, as the first packets and mid-call: it receives 0 of the call's packets
     and injects 0 keys; the caller keeps receiving everything."""
 
-    async def main() -> tuple[list, list, list[CallerEvent]]:
+    async def main() -> tuple[list, list, list[str]]:
         phone = _phone()
         attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         attacker.bind(("127.0.0.3", 0))
         attacker.setblocking(False)
         events: asyncio.Queue[CallerEvent] = asyncio.Queue()
+        keys: list[str] = []
         media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None,
-                          signalling_host="127.0.0.1")
+                          signalling_host="127.0.0.1", on_key=keys.append)
         first = free_port() & ~1
         port = await media.open("127.0.0.1", RtpPorts(first, first + 50))
         media.use(NegotiatedAudio("127.0.0.1", phone.getsockname()[1], "PCMU", 0, 101,
@@ -149,15 +150,12 @@ def test_a_third_socket_hears_nothing_and_keys_nothing() -> None:
         media.close()
         phone.close()
         attacker.close()
-        found = []
-        while not events.empty():
-            found.append(events.get_nowait())
-        return *stolen_and_heard, found
+        return *stolen_and_heard, keys
 
-    stolen, heard, found = asyncio.run(main())
+    stolen, heard, keys = asyncio.run(main())
     assert stolen == []
     assert len(heard) > 15  # the caller hears the call
-    assert [event.key for event in found if isinstance(event, CallerKey)] == ["5"]
+    assert keys == ["5"]
 
 
 def test_rtp_ports_are_not_handed_out_in_order() -> None:
