@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from bot.bank.validators import normalize_phone
+from bot.phone_numbers import normalize_phone
 from bot.sip.message import NameAddress, SipParseError, SipRequest, parse_name_addr
 
 PRIVACY_WITHHOLDING = frozenset({"id", "user", "header"})
