@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,7 +34,12 @@ from bot.sip.dialog import Dialog
 from bot.sip.media import CallMedia, Pacer, RtpPorts
 from bot.sip.message import SipRequest, SipResponse, build_response
 from bot.sip.options import capability_headers
-from bot.sip.refer import refer_headers, sipfrag_status, subscription_ended
+from bot.sip.refer import (
+    conversation_reference,
+    refer_headers,
+    sipfrag_status,
+    subscription_ended,
+)
 from bot.sip.sdp import SdpError, build_answer, parse_sdp
 from bot.sip.telephone_events import DtmfError, key_from_info
 from bot.sip.transaction import (
@@ -64,6 +70,7 @@ class CallContext:
     caller_id: str | None  # E.164, or None when withheld or not believed
     called: str | None  # the user part we were called at
     remote: Address
+    conversation_id: str = ""  # the assistant conversation this call is (made per call)
 
 
 class Session(Protocol):
@@ -123,6 +130,7 @@ class Call:
         self.media = CallMedia(self.events, line.rtp_timeout, self._rtp_timeout, line.pacer,
                                signalling_host=source[0], on_key=self.press)
         self.dialog: Dialog | None = None
+        self.conversation_id = f"voice-{secrets.token_hex(16)}"
         self.sdp_version = 1  # o= version of our last SDP answer (RFC 3264 section 8)
         self.session_task: asyncio.Task[None] | None = None
         self._answering: asyncio.Task[None] | None = None
@@ -234,7 +242,7 @@ class Call:
         self.media.start()
         called = self.dialog.local_uri.split(":", 1)[-1].split("@", 1)[0] or None
         context = CallContext(self.call_id, self.record.caller, called,
-                              self.dialog.remote_address)
+                              self.dialog.remote_address, self.conversation_id)
         session = self.line.session_factory(context, self)
         self.session_task = asyncio.get_running_loop().create_task(self._run(session))
 
@@ -336,7 +344,8 @@ class Call:
         self.record.transfer_queue, self.record.transfer_target = queue, target
         self._notify = asyncio.get_running_loop().create_future()
         referred_by = f"sip:{self.dialog.user}@{self.dialog.local_address[0]}"
-        request = self.dialog.request("REFER", refer_headers(target, referred_by))
+        reference = conversation_reference(self.conversation_id)
+        request = self.dialog.request("REFER", refer_headers(target, referred_by, reference))
         response = await self.line.send_request(request, self.dialog.remote_address)
         if response is None or not 200 <= response.status < 300:
             log.info("call %s: REFER refused (%s)", self.call_id,
