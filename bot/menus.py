@@ -12,9 +12,10 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import LANGUAGES
+from bot.voice.call_io import KEYPAD_KEYS
 
 MENUS_FILE = PROJECT_ROOT / "menus.yml"
-KEYS = frozenset("0123456789*#")
+KEYS = KEYPAD_KEYS  # one key set for menus and every call transport
 PRESS_WORDS = {"sq": "Shtypni", "en": "Press"}
 KEY_WORDS = {"sq": {"*": "yllin", "#": "kryqin"}, "en": {"*": "star", "#": "hash"}}
 

@@ -8,6 +8,8 @@ One job per module:
 - `dtmf`: keys from RFC 4733 telephone-events and from SIP INFO bodies;
 - `transaction`: server transactions and their retransmission timers (RFC 3261 section 17);
 - `caller_id`: the caller's number in E.164 from P-Asserted-Identity or From;
+- `peers`: which peers are trusted (caller ID believed, per-source limits waived);
+- `limits`: per-source request rate and concurrent calls;
 - `options`: what we allow and accept, and the answer to OPTIONS;
 - `transport`: the asyncio UDP endpoint.
 
@@ -18,6 +20,7 @@ The call layer on top (the gateway that answers calls):
 - `client`: our own requests (BYE, REFER) as client transactions;
 - `call`: one call (dialog, media, voice session); the session's `CallOutput`;
 - `media`: the call's RTP: paced G.711 output, jitter-buffered input, RFC 4733 keys;
+- `latch`: whose RTP a call takes (the latched media peer, never a third party);
 - `refer`: transfer by REFER and the NOTIFY sipfrag;
 - `call_log`: one log line per call;
 - `config`: BOT_SIP_* settings; `service`: `bot sip`.

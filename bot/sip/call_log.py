@@ -24,6 +24,8 @@ class CallRecord:
     transfer_queue: str | None = None
     transfer_target: str | None = None
     turns: int | None = None
+    claimed_caller: str | None = None  # the INVITE's caller ID when it was not believed
+    caller_id_refusal: str | None = None  # why not (`peers.decide_caller_id`)
 
     @property
     def duration(self) -> float:
@@ -38,6 +40,9 @@ class CallRecord:
             f"duration={self.duration:.1f}s",
             f"outcome={self.outcome}",
         ]
+        if self.caller_id_refusal:
+            parts.append(f"caller_id_refused={self.caller_id_refusal}")
+            parts.append(f"claimed={self.claimed_caller}")
         if self.transfer_queue:
             parts.append(f"transfer={self.transfer_queue}:{self.transfer_target}")
         if self.turns is not None:

@@ -1,9 +1,8 @@
 """The caller's number from an incoming INVITE, in E.164 form, or None when withheld.
 
 P-Asserted-Identity (RFC 3325) is what the carrier vouches for and comes first; From is what
-the caller's phone says. The gateway should only be reachable from the carrier's trunk (by its
-listening address or a firewall): From and P-Asserted-Identity are only as trustworthy as the
-network they came through.
+the caller's phone says. Both are only as trustworthy as the network they came through: the
+gateway believes them only from a trusted peer (`peers.decide_caller_id`).
 
 A caller who asks for privacy (`Privacy: id`, `user` or `header`), or whose identity reads
 "anonymous", is treated as withheld: the assistant then handles them as an unregistered line.
@@ -13,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from bot.bank.validators import normalize_phone
+from bot.phone_numbers import normalize_phone
 from bot.sip.message import NameAddress, SipParseError, SipRequest, parse_name_addr
 
 PRIVACY_WITHHOLDING = frozenset({"id", "user", "header"})

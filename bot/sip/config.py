@@ -11,6 +11,9 @@
 | BOT_SIP_TRANSFER_TIMEOUT | 20 | seconds to wait for the transfer's final NOTIFY |
 | BOT_SIP_MAX_CALLS | 50 | calls above this are refused with 486 Busy Here |
 | BOT_SIP_COUNTRY_CODE | 355 | for national caller numbers |
+| BOT_SIP_SOURCE_RATE | 20 | SIP requests a second from one untrusted source (burst: twice that) |
+| BOT_SIP_MAX_CALLS_PER_SOURCE | 5 | simultaneous calls from one untrusted source |
+| BOT_SIP_TRUSTED_PEERS | 127.0.0.1,::1 | addresses/CIDRs whose caller ID is believed ("": none) |
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.sip.limits import SourceLimitSettings
+from bot.sip.peers import LOOPBACK, Network, parse_peers
 from bot.sip.sdp import DEFAULT_CODECS, SUPPORTED_CODECS
 from bot.sip.transaction import DEFAULT_TIMERS, TimerSettings
 
@@ -45,6 +50,14 @@ def _codecs(text: str) -> tuple[str, ...]:
     return codecs
 
 
+def _source_limits(env: Mapping[str, str]) -> SourceLimitSettings:
+    rate = float(env.get("BOT_SIP_SOURCE_RATE", "20"))
+    calls = int(env.get("BOT_SIP_MAX_CALLS_PER_SOURCE", "5"))
+    if rate <= 0 or calls < 1:
+        raise ValueError("BOT_SIP_SOURCE_RATE must be > 0, BOT_SIP_MAX_CALLS_PER_SOURCE >= 1")
+    return SourceLimitSettings(rate=rate, burst=max(1, int(2 * rate)), calls=calls)
+
+
 @dataclass(frozen=True)
 class GatewayConfig:
     host: str = "127.0.0.1"
@@ -58,6 +71,8 @@ class GatewayConfig:
     country_code: str = "355"
     user: str = "bank"
     timers: TimerSettings = DEFAULT_TIMERS
+    trusted_peers: tuple[Network, ...] = LOOPBACK
+    source_limits: SourceLimitSettings = SourceLimitSettings()
 
     @property
     def address(self) -> str:
@@ -77,4 +92,6 @@ class GatewayConfig:
             transfer_timeout=float(env.get("BOT_SIP_TRANSFER_TIMEOUT", "20")),
             max_calls=int(env.get("BOT_SIP_MAX_CALLS", "50")),
             country_code=env.get("BOT_SIP_COUNTRY_CODE", "355"),
+            source_limits=_source_limits(env),
+            trusted_peers=parse_peers(env.get("BOT_SIP_TRUSTED_PEERS", "127.0.0.1,::1")),
         )

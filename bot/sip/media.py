@@ -6,8 +6,9 @@ what is being played, else coded silence (a continuous stream keeps NATs and car
 timeouts happy). Prompts are coded once when queued, so each tick only slices bytes.
 
 Input: audio packets go through the jitter buffer and come out as `CallerAudio` (int16 PCM);
-telephone-events (RFC 4733) come out as `CallerKey`, each press once. The caller's RTP address
-is latched from the first packet (symmetric RTP), which reaches callers behind NAT.
+telephone-events (RFC 4733) go to `on_key` (the call), each press once. Only the latched media
+peer's packets are taken, and ours go only to it (`latch`): symmetric RTP reaches callers
+behind NAT, but no third party can hear the call or key into it.
 
 A call whose caller sends no RTP for `rtp_timeout` seconds is reported through `on_timeout`,
 unless the caller put us on hold (then no RTP is expected).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,13 +27,12 @@ from typing import Any, cast
 
 import numpy as np
 
-from bot.menus import KEYS
+from bot.sip.latch import RtpLatch
 from bot.sip.rtp import SAMPLES_PER_FRAME, JitterBuffer, RtpError, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
 from bot.sip.telephone_events import TelephoneEventReceiver
-from bot.sip.transport import Address
 from bot.voice import g711
-from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey
+from bot.voice.call_io import CallerAudio, CallerEvent
 
 log = logging.getLogger(__name__)
 FRAME_S = SAMPLES_PER_FRAME / 8000
@@ -54,21 +55,26 @@ class MediaStats:
 
 
 class RtpPorts:
-    """The configured port range; each call binds the next free even port."""
+    """The configured port range; each call binds a free even port chosen at random.
+
+    Random, not the next in order: a caller who learns one call's port (a probe call) must not
+    be able to predict the next caller's (issue 11, item 5).
+    """
 
     def __init__(self, first: int, last: int) -> None:
         self.first, self.last = first + first % 2, last
-        self._next = self.first
         self.in_use: set[int] = set()
+        self._random = secrets.SystemRandom()
+
+    def candidates(self) -> list[int]:
+        """The free even ports of the range, in a random order."""
+        free = [port for port in range(self.first, self.last + 1, 2) if port not in self.in_use]
+        self._random.shuffle(free)
+        return free
 
     async def bind(self, host: str, protocol: asyncio.DatagramProtocol) -> int:
         loop = asyncio.get_running_loop()
-        count = (self.last - self.first) // 2 + 1
-        for _ in range(count):
-            port = self._next
-            self._next = self.first if port + 2 > self.last else port + 2
-            if port in self.in_use:
-                continue
+        for port in self.candidates():
             try:
                 await loop.create_datagram_endpoint(lambda: protocol, local_addr=(host, port))
             except OSError:
@@ -151,15 +157,19 @@ class CallMedia(asyncio.DatagramProtocol):
         rtp_timeout: float,
         on_timeout: Callable[[], object],
         pacer: Pacer | None = None,
+        signalling_host: str | None = None,
+        on_key: Callable[[str], object] | None = None,
     ) -> None:
         self.events = events
+        self.on_key = on_key  # RFC 4733 keys go to the call (`Call.press`)
+        self.signalling_host = signalling_host
         self.rtp_timeout = rtp_timeout
         self.on_timeout = on_timeout
         self.stats = MediaStats()
         self.port = 0
         self.audio: NegotiatedAudio | None = None
         self._transport: asyncio.DatagramTransport | None = None
-        self._remote: Address | None = None
+        self.latch: RtpLatch | None = None  # whose RTP we take, and where ours goes
         self._sender: RtpSender | None = None
         self._jitter = JitterBuffer()
         self._keys = TelephoneEventReceiver()
@@ -185,7 +195,11 @@ class CallMedia(asyncio.DatagramProtocol):
         if self._sender is None or self._sender.payload_type != audio.payload_type:
             self._sender = RtpSender(audio.payload_type)
         self.audio = audio
-        self._remote = (audio.remote_address, audio.remote_port)
+        offered = (audio.remote_address, audio.remote_port)
+        if self.latch is None:
+            self.latch = RtpLatch(offered, self.signalling_host)
+        else:
+            self.latch.offer(offered)
         self._may_send = audio.may_send
         self._silence = g711.silence_payload(SAMPLES_PER_FRAME, self._codec)
 
@@ -210,11 +224,6 @@ class CallMedia(asyncio.DatagramProtocol):
         playback = _Playback(g711.encode(pcm, self._codec))
         self._queue.append(playback)
         return await playback.done
-
-    def press(self, key: str) -> None:
-        """A key the caller pressed (RFC 4733 here, or SIP INFO via the gateway)."""
-        if key in KEYS:
-            self.events.put_nowait(CallerKey(key))
 
     def interrupt(self) -> None:
         while self._queue:
@@ -254,13 +263,13 @@ class CallMedia(asyncio.DatagramProtocol):
             self._sender.skip(frames * SAMPLES_PER_FRAME)
 
     def _send_frame(self) -> None:
-        if self.audio is None or self._sender is None or self._remote is None:
+        if self.audio is None or self._sender is None or self.latch is None:
             return
         payload = self._next_payload()
         if not self._may_send or self._transport is None:
             self._sender.skip()
             return
-        self._transport.sendto(self._sender.packet(payload).to_bytes(), self._remote)
+        self._transport.sendto(self._sender.packet(payload).to_bytes(), self.latch.destination)
         self.stats.sent += 1
 
     def _check_input(self, now: float) -> None:
@@ -279,19 +288,20 @@ class CallMedia(asyncio.DatagramProtocol):
     # --- input ------------------------------------------------------------------------------
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
-        if self._closed or self.audio is None:
+        if self._closed or self.audio is None or self.latch is None:
             return
+        if not self.latch.admit((str(addr[0]), int(addr[1]))):
+            return  # not the call's media peer: neither its audio nor its keys are taken
         try:
             packet = parse_rtp(data)
         except RtpError:
             return
         self._last_rx = time.monotonic()
         self.stats.received += 1
-        self._remote = (str(addr[0]), int(addr[1]))  # symmetric RTP
         if packet.payload_type == self.audio.telephone_event_payload_type:
             key = self._keys.feed(packet, self._last_rx)
-            if key is not None:
-                self.press(key)
+            if key is not None and self.on_key is not None:
+                self.on_key(key)
         elif packet.payload_type == self.audio.payload_type:
             self._deliver(self._jitter.push(packet))
 

@@ -23,6 +23,9 @@ SIP_VERSION = "SIP/2.0"
 # RFC 3261 section 8.1.1.7: branches that start with this are globally unique.
 BRANCH_MAGIC_COOKIE = "z9hG4bK"
 MAX_HEADER_LINES = 256
+# A datagram larger than this is refused with 513 before it is parsed: a real INVITE with SDP
+# is 1-4 KB, and RFC 3261 section 18.1.1 sends anything above 1300 bytes over TCP anyway.
+MAX_MESSAGE_BYTES = 16_384
 MAX_CSEQ = 2**31 - 1
 
 REASON_PHRASES: dict[int, str] = {
@@ -54,6 +57,7 @@ REASON_PHRASES: dict[int, str] = {
     501: "Not Implemented",
     503: "Service Unavailable",
     505: "Version Not Supported",
+    513: "Message Too Large",
     603: "Decline",
 }
 
@@ -670,6 +674,8 @@ def _frame_body(headers: Headers, rest: bytes) -> bytes:
 
 def parse_message(data: bytes) -> SipRequest | SipResponse:
     """A request or a response from one UDP datagram; `SipParseError` if malformed."""
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise SipParseError("message too large", status=513)
     head, rest, separated = _split_head(data)
     start_line, header_items = _read_head(head)
     headers = Headers(header_items)
@@ -703,7 +709,7 @@ def salvage_request(data: bytes) -> SipRequest | None:
     (unvalidated) when the start line is a request line and the top Via parses; None otherwise
     (the datagram is then dropped).
     """
-    head, _, _ = _split_head(data)
+    head, _, _ = _split_head(data[:MAX_MESSAGE_BYTES])
     text = head.decode("utf-8", errors="replace").lstrip("\r\n")
     lines = _LINE_BREAK.split(text)[: MAX_HEADER_LINES + 1]
     match = _REQUEST_LINE.fullmatch(lines[0])

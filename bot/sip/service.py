@@ -17,12 +17,13 @@ log = logging.getLogger(__name__)
 
 
 def voice_session_factory(assistant: Any, services: Any) -> SessionFactory:
-    """Each answered call gets a `VoiceSession` with the caller's number (None if withheld)."""
+    """Each answered call gets a `VoiceSession` with the caller's number (None if withheld) and
+    the call's conversation id (the REFER's User-to-User refers to it)."""
     from bot.voice.session import VoiceSession
 
     def make(context: CallContext, output: CallOutput) -> Session:
         return VoiceSession(assistant=assistant, output=output, caller_id=context.caller_id,
-                            services=services)
+                            services=services, conversation_id=context.conversation_id or None)
 
     return make
 

@@ -109,7 +109,7 @@ def transaction_key(request: SipRequest) -> TransactionKey:
     return TransactionKey(legacy, via.sent_by.lower(), method)
 
 
-class _Timers:
+class Timers:
     """Named one-shot timers that can all be cancelled at once."""
 
     def __init__(self, scheduler: Scheduler) -> None:
@@ -152,7 +152,7 @@ class ServerTransaction:
         self.last_response: SipResponse | None = None
         self._send = send
         self._last_bytes: bytes | None = None
-        self._timers = _Timers(scheduler)
+        self._timers = Timers(scheduler)
         self._on_terminated = on_terminated
         self.state = TransactionState.TRYING
 
@@ -289,7 +289,7 @@ class Retransmitter:
         on_give_up: Callable[[], object] | None = None,
     ) -> None:
         self._send = send
-        self._timers = _Timers(scheduler)
+        self._timers = Timers(scheduler)
         self._settings = timers
         self._on_give_up = on_give_up
         self._interval = timers.t1
@@ -334,8 +334,15 @@ class IncomingRequest:
     transaction: ServerTransaction | None
 
 
+MAX_TRANSACTIONS = 5000  # live server transactions; each lives up to 64*T1 (32 s)
+
+
 class ServerTransactions:
-    """The table of live server transactions: new requests in, retransmissions absorbed."""
+    """The table of live server transactions: new requests in, retransmissions absorbed.
+
+    The table is bounded (`max_transactions`): when full, a new request is answered 503 with
+    Retry-After and forgotten, so a flood of distinct requests cannot grow memory without end.
+    """
 
     def __init__(
         self,
@@ -343,11 +350,14 @@ class ServerTransactions:
         scheduler: Scheduler,
         timers: TimerSettings = DEFAULT_TIMERS,
         on_no_ack: Callable[[InviteServerTransaction], None] | None = None,
+        max_transactions: int = MAX_TRANSACTIONS,
     ) -> None:
         self._send = send
         self._scheduler = scheduler
         self.timers = timers
         self._on_no_ack = on_no_ack
+        self.max_transactions = max_transactions
+        self.overloaded = 0
         self._table: dict[TransactionKey, ServerTransaction] = {}
 
     def __len__(self) -> int:
@@ -372,6 +382,11 @@ class ServerTransactions:
             existing.receive_retransmission(request)
             return None
         destination = response_address(request, source)
+        if len(self._table) >= self.max_transactions:
+            self.overloaded += 1
+            busy = build_response(request, 503, headers=[("Retry-After", "5")])
+            self._send(busy.to_bytes(), destination)
+            return None
 
         def send(data: bytes) -> None:
             self._send(data, destination)

@@ -1,6 +1,7 @@
 """The SIP endpoint on UDP (RFC 3261 section 18, RFC 3581 rport), on asyncio.
 
-Each datagram is one message. A malformed request is answered with 400 (505 for another SIP
+Each datagram is one message; one over `MAX_MESSAGE_BYTES` gets 513. A source over its limits
+(`admit`) is dropped before parsing. A malformed request is answered with 400 (505 for another SIP
 version, 416 for a Request-URI scheme we do not serve) when its start line and top Via can
 be read, and dropped otherwise; a malformed response, keep-alive CRLFs and anything that is not
 SIP are dropped. Nothing that arrives can stop the endpoint: an exception in the callback is
@@ -71,16 +72,22 @@ def stamp_received(request: SipRequest, source: Address) -> None:
 
 RequestHandler = Callable[[SipRequest, Address], None]
 ResponseHandler = Callable[[SipResponse, Address], None]
+Admission = Callable[[Address], bool]  # False: drop the datagram unread and unanswered
 
 
 class SipEndpoint(asyncio.DatagramProtocol):
     """Receives SIP datagrams, answers the malformed, and hands the rest to the callbacks."""
 
     def __init__(
-        self, on_request: RequestHandler, on_response: ResponseHandler | None = None
+        self,
+        on_request: RequestHandler,
+        on_response: ResponseHandler | None = None,
+        admit: Admission | None = None,
     ) -> None:
         self._on_request = on_request
         self._on_response = on_response
+        self._admit = admit
+        self.limited = 0
         self._transport: asyncio.DatagramTransport | None = None
         self.rejected = 0
         self.dropped = 0
@@ -113,6 +120,9 @@ class SipEndpoint(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[Any, ...]) -> None:
         source: Address = (str(addr[0]), int(addr[1]))  # IPv6 adds flow info and scope id
+        if self._admit is not None and not self._admit(source):
+            self.limited += 1  # over its source's limit: answering would amplify the flood
+            return
         try:
             self._handle(data, source)
         except Exception:
@@ -157,10 +167,11 @@ async def open_endpoint(
     port: int,
     on_request: RequestHandler,
     on_response: ResponseHandler | None = None,
+    admit: Admission | None = None,
 ) -> SipEndpoint:
     """A `SipEndpoint` listening on host:port (port 0: any free port)."""
     loop = asyncio.get_running_loop()
     _, endpoint = await loop.create_datagram_endpoint(
-        lambda: SipEndpoint(on_request, on_response), local_addr=(host, port)
+        lambda: SipEndpoint(on_request, on_response, admit), local_addr=(host, port)
     )
     return endpoint

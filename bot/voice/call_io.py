@@ -21,9 +21,12 @@ class CallerAudio:
     pcm: np.ndarray
 
 
+KEYPAD_KEYS = frozenset("0123456789*#")  # the keys of a telephone keypad
+
+
 @dataclass(frozen=True)
 class CallerKey:
-    """A key the caller pressed: one of 0-9, *, #."""
+    """A key the caller pressed: one of `KEYPAD_KEYS`."""
 
     key: str
 

@@ -17,6 +17,7 @@ import pytest
 from bot.bank.demo import demo_customer
 from bot.ops.stack import Stack
 from bot.sip.call import CallContext
+from bot.sip.refer import conversation_reference, refer_target
 from bot.sip.service import voice_session_factory
 from bot.voice import g711
 from bot.voice.assistant import AssistantClient
@@ -136,7 +137,10 @@ def test_lost_card_is_transferred_to_the_agent_queue_by_refer(
 
     caller, session, records = asyncio.run(main())
     assert caller.requests == ["REFER", "BYE"]
-    assert caller.refer_to == [f"<{AGENT_URI}>"]
+    # the agent's phone gets a reference to the conversation (RFC 7433), not its id
+    reference = conversation_reference(session.sender)
+    assert caller.refer_to == [f"<{refer_target(AGENT_URI, reference)}>"]
+    assert session.sender not in caller.refer_to[0]
     (record,) = records
     assert record.outcome == "transferred" and record.transfer_queue == "agent"
     said = " ".join(line.text for line in session.transcript if line.who == "assistant")

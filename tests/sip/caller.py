@@ -55,18 +55,19 @@ class Caller:
     heard: list[tuple[float, bytes]] = field(default_factory=list)  # (arrival, payload)
     requests: list[str] = field(default_factory=list)  # in-dialog requests from the gateway
     refer_to: list[str] = field(default_factory=list)
+    host: str = "127.0.0.1"  # where the phone's SIP and RTP sockets are (any 127.0.0.0/8)
     ended = False
 
     async def call(self, timeout: float = 10.0) -> None:
         loop = asyncio.get_running_loop()
         _, self._sip = await loop.create_datagram_endpoint(
-            lambda: _Socket(self._on_sip), local_addr=("127.0.0.1", 0))
+            lambda: _Socket(self._on_sip), local_addr=(self.host, 0))
         _, self._rtp = await loop.create_datagram_endpoint(
-            lambda: _Socket(self._on_rtp), local_addr=("127.0.0.1", 0))
+            lambda: _Socket(self._on_rtp), local_addr=(self.host, 0))
         assert self._sip.transport is not None and self._rtp.transport is not None
         self.sip_port = self._sip.transport.get_extra_info("sockname")[1]
         self.rtp_port = self._rtp.transport.get_extra_info("sockname")[1]
-        self.call_id = f"{secrets.token_hex(8)}@127.0.0.1"
+        self.call_id = f"{secrets.token_hex(8)}@{self.host}"
         self.tag = new_tag()
         self._cseq = 1
         self._answer: asyncio.Future[SipResponse] = loop.create_future()
@@ -75,8 +76,8 @@ class Caller:
         self.speaking = False
         self._said: asyncio.Future[float] | None = None  # while `say` waits
         user = self.number or "anonymous"
-        self._from = f"<sip:{user}@127.0.0.1>;tag={self.tag}"
-        sdp = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+        self._from = f"<sip:{user}@{self.host}>;tag={self.tag}"
+        sdp = (f"v=0\r\no=- 1 1 IN IP4 {self.host}\r\ns=-\r\nc=IN IP4 {self.host}\r\nt=0 0\r\n"
                f"m=audio {self.rtp_port} RTP/AVP 0 {EVENT_PT}\r\na=rtpmap:0 PCMU/8000\r\n"
                f"a=rtpmap:{EVENT_PT} telephone-event/8000\r\na=fmtp:{EVENT_PT} 0-15\r\n"
                "a=sendrecv\r\n").encode()
@@ -164,11 +165,12 @@ class Caller:
 
         if cseq is None:
             cseq, self._cseq = self._cseq, self._cseq + 1
+        via = f"SIP/2.0/UDP {self.host}:{self.sip_port};branch={branch or new_branch()};rport"
         headers = Headers([
-            ("Via", f"SIP/2.0/UDP 127.0.0.1:{self.sip_port};branch={branch or new_branch()};rport"),
+            ("Via", via),
             ("Max-Forwards", "70"), ("From", self._from), ("To", to),
             ("Call-ID", self.call_id), ("CSeq", f"{cseq} {method}"),
-            ("Contact", f"<sip:caller@127.0.0.1:{self.sip_port}>"),
+            ("Contact", f"<sip:caller@{self.host}:{self.sip_port}>"),
         ])
         if content_type:
             headers.add("Content-Type", content_type)

@@ -99,9 +99,10 @@ async def start_gateway(sessions: Sessions, answer_delay: float = 0.05,
 class RawPeer:
     """A UDP socket that sends hand-made SIP and reads what comes back."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", 0))
+        self.sock.bind((host, 0))
         self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
 
@@ -109,7 +110,8 @@ class RawPeer:
         self, data: bytes, target: tuple[str, int], wait: float = 0.5
     ) -> list[bytes]:
         loop = asyncio.get_running_loop()
-        self.sock.sendto(data, target)
+        if data:
+            self.sock.sendto(data, target)
         received: list[bytes] = []
         try:
             while True:

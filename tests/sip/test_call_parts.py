@@ -7,7 +7,12 @@ import pytest
 from bot.sip.call_log import CallRecord
 from bot.sip.config import GatewayConfig
 from bot.sip.message import parse_message
-from bot.sip.refer import sipfrag_status, subscription_ended
+from bot.sip.refer import (
+    conversation_reference,
+    refer_target,
+    sipfrag_status,
+    subscription_ended,
+)
 
 
 def test_settings_from_env() -> None:
@@ -55,3 +60,13 @@ def test_call_log_line() -> None:
     assert "caller=+355694102047" in line and "duration=42.5s" in line
     assert "outcome=transferred" in line and "transfer=agent:sip:agent@127.0.0.1:5070" in line
     assert "caller=withheld" in CallRecord("x", None).line()
+
+
+def test_refer_target_embeds_user_to_user_escaped() -> None:
+    reference = conversation_reference("voice-abc")
+    assert len(reference) == 32 and reference != conversation_reference("voice-abd")
+    assert refer_target("sip:agent@pbx", None) == "sip:agent@pbx"
+    assert refer_target("sip:agent@pbx", reference) == (
+        f"sip:agent@pbx?User-to-User={reference}%3Bencoding%3Dhex%3Bpurpose%3Dconversation-ref")
+    assert refer_target("sip:agent@pbx?X-Queue=1", reference).startswith(
+        "sip:agent@pbx?X-Queue=1&User-to-User=")

@@ -269,3 +269,38 @@ def test_mutated_invites_never_stop_the_gateway() -> None:
 
     answer, _ = asyncio.run(main())
     assert [response.status for response in answer] == [200]
+
+
+def test_refer_carries_a_user_to_user_reference_to_the_conversation() -> None:
+    """RFC 7433: the Refer-To URI embeds a User-to-User header for the agent's phone, holding a
+    one-way reference to the conversation: never its id, the caller's number or a key."""
+    from bot.sip.message import parse_name_addr
+    from bot.sip.refer import conversation_reference
+
+    sessions = Sessions(on_key=_transfer_on_zero)
+
+    async def main() -> Caller:
+        gateway = await start_gateway(sessions, queues={"agent": "sip:agent@127.0.0.1:5070"})
+        caller = Caller(gateway.address, number="+355691234567")
+        try:
+            await caller.call()
+            await caller.press_all("40")
+            await asyncio.wait_for(caller.bye_received.wait(), 5)
+            await asyncio.wait_for(gateway.idle.wait(), 5)
+            return caller
+        finally:
+            caller.close()
+            await gateway.stop()
+
+    caller = asyncio.run(main())
+    (session,) = sessions.made
+    assert session.transfers == ["transferred"]
+    (refer_to,) = caller.refer_to
+    uri = parse_name_addr(refer_to).uri
+    assert (uri.user, uri.host, uri.port) == ("agent", "127.0.0.1", 5070)
+    reference = conversation_reference(session.context.conversation_id)
+    assert refer_to.endswith(f"?User-to-User={reference}%3Bencoding%3Dhex"
+                             "%3Bpurpose%3Dconversation-ref>")
+    assert session.context.conversation_id.startswith("voice-")
+    for secret in (session.context.conversation_id, "+355691234567", "355691234567", "40"):
+        assert secret not in refer_to.replace(reference, "")

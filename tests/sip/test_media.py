@@ -13,7 +13,7 @@ from bot.sip.rtp import RtpPacket, RtpSender, parse_rtp
 from bot.sip.sdp import NegotiatedAudio
 from bot.sip.telephone_events import TelephoneEvent
 from bot.voice import g711
-from bot.voice.call_io import CallerAudio, CallerEvent, CallerKey
+from bot.voice.call_io import CallerAudio, CallerEvent
 from tests.sip.gateway_support import tone
 from tests.support import free_port
 
@@ -73,10 +73,11 @@ def test_output_is_paced_and_plays_then_interrupts() -> None:
 
 
 def test_input_audio_and_keys_become_events() -> None:
-    async def main() -> list[CallerEvent]:
+    async def main() -> tuple[list[CallerEvent], list[str]]:
         phone = _phone()
         events: asyncio.Queue[CallerEvent] = asyncio.Queue()
-        media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None)
+        keys: list[str] = []
+        media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None, on_key=keys.append)
         first = free_port() & ~1
         port = await media.open("127.0.0.1", RtpPorts(first, first + 50))
         media.use(NegotiatedAudio("127.0.0.1", phone.getsockname()[1], "PCMA", 8, 101,
@@ -97,10 +98,82 @@ def test_input_audio_and_keys_become_events() -> None:
         found = []
         while not events.empty():
             found.append(events.get_nowait())
-        return found
+        return found, keys
 
-    found = asyncio.run(main())
-    keys = [event.key for event in found if isinstance(event, CallerKey)]
+    found, keys = asyncio.run(main())
     samples = sum(len(event.pcm) for event in found if isinstance(event, CallerAudio))
     assert keys == ["5"]
     assert samples == 1600  # all ten frames, through the jitter buffer
+
+
+def test_a_third_socket_hears_nothing_and_keys_nothing() -> None:
+    """RTP hijack (issue 11, item 5): an attacker who knows the call's port sends audio and a key
+    from another address, as the first packets and mid-call: it receives 0 of the call's packets
+    and injects 0 keys; the caller keeps receiving everything."""
+
+    async def main() -> tuple[list, list, list[str]]:
+        phone = _phone()
+        attacker = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        attacker.bind(("127.0.0.3", 0))
+        attacker.setblocking(False)
+        events: asyncio.Queue[CallerEvent] = asyncio.Queue()
+        keys: list[str] = []
+        media = CallMedia(events, rtp_timeout=30, on_timeout=lambda: None,
+                          signalling_host="127.0.0.1", on_key=keys.append)
+        first = free_port() & ~1
+        port = await media.open("127.0.0.1", RtpPorts(first, first + 50))
+        media.use(NegotiatedAudio("127.0.0.1", phone.getsockname()[1], "PCMU", 0, 101,
+                                  "sendrecv"))
+        media.start()
+        caller, thief = RtpSender(0), RtpSender(0)
+
+        def key(sender: RtpSender, sock: socket.socket, digit: int) -> None:
+            for repeat in range(3):
+                event = TelephoneEvent(digit, repeat > 0, 10, 800).to_bytes()
+                packet = RtpPacket(101, sender.sequence + repeat, sender.timestamp,
+                                   sender.ssrc, event)
+                sock.sendto(packet.to_bytes(), ("127.0.0.1", port))
+            sender.sequence += 3
+            sender.timestamp += 1600
+
+        key(thief, attacker, 9)  # before the caller's first packet
+        await asyncio.sleep(0.05)
+        for _ in range(5):
+            phone.sendto(caller.packet(g711.encode(tone(0.02), "PCMU")).to_bytes(),
+                         ("127.0.0.1", port))
+        key(caller, phone, 5)
+        for _ in range(5):  # mid-call: audio and a key from the third socket
+            attacker.sendto(thief.packet(g711.encode(tone(0.02), "PCMU")).to_bytes(),
+                            ("127.0.0.1", port))
+        key(thief, attacker, 1)
+        stolen_and_heard = await asyncio.gather(_drain(attacker, 0.5), _drain(phone, 0.5))
+        media.close()
+        phone.close()
+        attacker.close()
+        return *stolen_and_heard, keys
+
+    stolen, heard, keys = asyncio.run(main())
+    assert stolen == []
+    assert len(heard) > 15  # the caller hears the call
+    assert keys == ["5"]
+
+
+def test_rtp_ports_are_not_handed_out_in_order() -> None:
+    """A probe call's port must not predict the next caller's (issue 11, item 5)."""
+
+    async def main() -> list[int]:
+        first = free_port() & ~1
+        ports = RtpPorts(first, first + 400)
+        bound = []
+        for _ in range(12):
+            media = CallMedia(asyncio.Queue(), rtp_timeout=30, on_timeout=lambda: None)
+            bound.append(await media.open("127.0.0.1", ports))
+            media.close()
+            ports.release(media.port)  # each call over before the next: a free choice each time
+        return bound
+
+    bound = asyncio.run(main())
+    steps = [b - a for a, b in zip(bound, bound[1:], strict=False)]
+    assert all(port % 2 == 0 for port in bound)
+    assert sum(step == 2 for step in steps) <= 3  # in order, every step would be +2
+    assert len(set(bound)) >= 8  # and not the same port again and again

@@ -337,3 +337,15 @@ def test_salvage_reads_start_line_and_via_of_a_malformed_request() -> None:
     assert salvage_request(options(without=("Via",))) is None
     assert salvage_request(b"\x00\xff garbage") is None
     assert salvage_request(b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\n\r\n") is None
+
+
+def test_an_oversized_datagram_is_refused_with_513_before_parsing() -> None:
+    from bot.sip.message import MAX_MESSAGE_BYTES
+
+    data = b"OPTIONS sip:bank@h SIP/2.0\r\nVia: SIP/2.0/UDP h;branch=z9hG4bK1\r\nX: "
+    data += b"a" * MAX_MESSAGE_BYTES + b"\r\n\r\n"
+    with pytest.raises(SipParseError) as raised:
+        parse_message(data)
+    assert raised.value.status == 513
+    salvaged = salvage_request(data)
+    assert salvaged is not None and salvaged.method == "OPTIONS"

@@ -271,3 +271,24 @@ def test_timers_run_on_a_real_event_loop() -> None:
     statuses, emptied = asyncio.run(scenario())
     assert statuses[:2] == [100, 480] and len(statuses) >= 4 and set(statuses[1:]) == {480}
     assert emptied
+
+
+def test_the_transaction_table_is_bounded_and_a_flood_gets_503(
+        clock: ManualScheduler, wire: Wire) -> None:
+    """10,000 distinct requests in a burst (a flood): the table holds at most its limit, the
+    rest are answered 503 Retry-After at once; once the old ones end, new ones are served."""
+    layer = ServerTransactions(wire.send, clock, TIMERS, max_transactions=100)
+    served = 0
+    for number in range(10_000):
+        incoming = layer.receive(request("OPTIONS", branch=f"z9hG4bKf{number}"), CALLER)
+        if incoming is not None and incoming.transaction is not None:
+            incoming.transaction.respond(build_response(incoming.request, 200))
+            served += 1
+        assert len(layer) <= 100
+    assert served == 100
+    assert layer.overloaded == 9_900
+    busy = [data for _, data, _ in wire.sent if data.startswith(b"SIP/2.0 503")]
+    assert len(busy) == 9_900 and b"Retry-After: 5" in busy[0]
+    clock.advance(TIMERS.timeout + 1)  # Timer J ends the served ones
+    assert len(layer) == 0
+    assert layer.receive(request("OPTIONS", branch="z9hG4bKlater"), CALLER) is not None
