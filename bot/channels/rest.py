@@ -30,6 +30,11 @@ from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.security.secret_keys import trust_key
 from bot.security.trust import MessageGuard, Verdict
 
+MAX_MESSAGE_CHARS = 1000  # far above any real customer's message; NLU cost grows with length
+TOO_LONG = {
+    "sq": "Mesazhi juaj është shumë i gjatë. Ju lutemi shkruani më shkurt.",
+    "en": "Your message is too long. Please write it more briefly.",
+}
 REFUSED = {
     "sq": "Kjo bisedë vazhdon vetëm nga linja telefonike. Ju lutemi na telefononi përsëri.",
     "en": "This conversation continues only on the phone line. Please call us again.",
@@ -90,6 +95,10 @@ class GuardedRestInput(InputChannel):
                                      status=400)
             metadata = body.get("metadata")
             metadata = metadata if isinstance(metadata, dict) else {}
+            if len(text) > MAX_MESSAGE_CHARS:  # refused before NLU, which it could exhaust
+                voice = await self._voice_conversation(request, sender)
+                language = _language((voice or {}).get("language"), metadata.get("language"))
+                return _answer(sender, TOO_LONG[language], 413)
             verdict = self.guard().check(sender, text, metadata, time.time())
             if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
                 return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)

@@ -64,3 +64,14 @@ def test_signatures_are_never_stored(call_from, stack: Stack) -> None:
     assert stored and '"sequence"' in stored
     assert not any(signature in stored for signature in signatures)
     assert "caller_id_sig" not in stored and "message_sig" not in stored
+
+
+def test_oversize_message_gets_a_clear_answer_not_nlu(stack: Stack) -> None:
+    user = Conversation(stack.config.rasa_url)
+    user.say("a" * 40_000, metadata={"language": "en"})
+    assert user.status == 413
+    assert "Your message is too long" in user.text()
+    for junk in ([1, 2], "x", 7):
+        other = Conversation(stack.config.rasa_url)
+        other.say("/greet", metadata=junk)
+        assert other.status == 200 and other.custom("menu") == "language"
