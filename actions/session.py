@@ -24,7 +24,8 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        metadata = tracker.get_slot("session_started_metadata") or {}
+        metadata = tracker.get_slot("session_started_metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}  # a client may send anything
         caller = trusted_caller(backend().trust_key, tracker.sender_id, metadata)
         events: list[dict[str, Any]] = [SessionStarted()]
         if caller is not None:

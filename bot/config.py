@@ -9,12 +9,20 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
+
+
+def web_origins(configured: str | None, rasa_port: int = 5005) -> tuple[str, ...]:
+    """Web origins allowed to call the Rasa server (CORS, socket.io): the comma-separated
+    `BOT_WEB_ORIGINS`, else the server's own web chat page http://127.0.0.1:<port>."""
+    origins = tuple(part.strip() for part in (configured or "").split(",") if part.strip())
+    return origins or (f"http://127.0.0.1:{rasa_port}",)
 
 
 @dataclass(frozen=True)
@@ -30,6 +38,7 @@ class Settings:
     action_port: int = 5055
     max_attempts: int = 3
     tracker_db: str | None = None  # None: var/tracker.db
+    web_origins: tuple[str, ...] = ("http://127.0.0.1:5005",)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -50,4 +59,7 @@ class Settings:
             action_port=int(_env("BOT_ACTION_PORT", "5055")),
             max_attempts=int(_env("BOT_MAX_ATTEMPTS", "3")),
             tracker_db=os.environ.get("BOT_TRACKER_DB"),
+            web_origins=web_origins(os.environ.get("BOT_WEB_ORIGINS"),
+                                    urlsplit(_env("BOT_RASA_URL", "http://127.0.0.1:5005")).port
+                                    or 5005),
         )

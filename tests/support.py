@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 
 from bot.config import PROJECT_ROOT
 from bot.ops.stack import free_port
-from bot.security.trust import signed_caller_metadata
+from bot.security.trust import signed_message_metadata
 
 __all__ = ["Conversation", "free_port", "run_bot"]
 
@@ -33,20 +34,31 @@ class Conversation:
     caller_id: str | None = None
     sender: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex}")
     replies: list[dict[str, Any]] = field(default_factory=list)
+    status: int = 0
+    last_metadata: Any = None
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self, text: str) -> dict[str, Any]:
+        """What the voice gateway attaches to `text` (nothing for a web user)."""
         if self.trust_key is None:
             return {}
-        return signed_caller_metadata(self.trust_key, self.sender, self.caller_id)
+        return signed_message_metadata(self.trust_key, self.sender, self.caller_id, text)
 
-    def say(self, text: str) -> list[dict[str, Any]]:
-        body = json.dumps({"sender": self.sender, "message": text,
-                           "metadata": self.metadata()}).encode()
+    def say(self, text: str, metadata: Any = None) -> list[dict[str, Any]]:
+        """Send `text` (with `metadata` as given, else the gateway's); the replies.
+
+        A refusal (HTTP 4xx with a reply list) is returned like any answer; `status` tells."""
+        sent = self.metadata(text) if metadata is None else metadata
+        self.last_metadata = sent
+        body = json.dumps({"sender": self.sender, "message": text, "metadata": sent}).encode()
         request = urllib.request.Request(  # noqa: S310 (http on loopback)
             f"{self.rasa_url}/webhooks/rest/webhook", data=body,
             headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 (loopback)
-            self.replies = json.loads(response.read())
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+                self.status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            self.status, raw = error.code, error.read()
+        self.replies = json.loads(raw)
         return self.replies
 
     def text(self) -> str:

@@ -29,3 +29,19 @@ def test_secret_slots_keep_only_derived_values() -> None:
     assert redact_event({"event": "slot", "name": "card_pin", "value": "verified"})["value"] == (
         "verified")
     assert redact_event({"event": "slot", "name": "menu", "value": "card"})["value"] == "card"
+
+
+def test_metadata_is_stored_masked_and_without_signatures() -> None:
+    from bot.security.trust import signed_message_metadata
+
+    metadata = {**signed_message_metadata(b"k" * 32, "s", "+355694102031", "7359"),
+                "note": "card 5412 7530 1184 2635"}
+    for event in ({"event": "user", "text": "x", "metadata": metadata,
+                   "parse_data": {"metadata": metadata}},
+                  {"event": "slot", "name": "session_started_metadata", "value": metadata},
+                  {"event": "session_started", "metadata": metadata}):
+        stored = str(redact_event(event))
+        assert metadata["caller_id_sig"] not in stored and metadata["message_sig"] not in stored
+        assert "5412" not in stored and "694102031" not in stored
+    assert redact_event({"event": "user", "text": "x", "metadata": [1, "12345"]})["metadata"] == [
+        1, "•••••"]

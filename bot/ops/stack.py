@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, web_origins
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -59,6 +59,11 @@ class StackConfig:
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    def web_origins(self) -> tuple[str, ...]:
+        """Origins allowed by CORS: BOT_WEB_ORIGINS, else this stack's own web chat page."""
+        configured = self.extra_env.get("BOT_WEB_ORIGINS") or os.environ.get("BOT_WEB_ORIGINS")
+        return web_origins(configured, self.rasa_port)
 
     def environment(self) -> dict[str, str]:
         env = rasa_environment()
@@ -112,12 +117,14 @@ class Stack:
         """Everything: the helpers, then the Rasa server with the trained model."""
         cfg = self.config
         self.start_helpers(timeout)
+        # the token goes by environment (bot.ops.rasa_server), never on a command line
         self._start("rasa", [
-            str(VENV_BIN / "rasa"), "run", "--model", str(cfg.model),
+            str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run",
+            "--model", str(cfg.model),
             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--interface", "127.0.0.1", "--port", str(cfg.rasa_port), "--cors", "*", "--enable-api",
-            "--auth-token", cfg.api_token,
-        ])
+            "--interface", "127.0.0.1", "--port", str(cfg.rasa_port),
+            "--cors", *cfg.web_origins(), "--enable-api",
+        ], BOT_RASA_TOKEN=cfg.api_token)
         self.wait_ready(timeout)
         if cfg.start_sip:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",

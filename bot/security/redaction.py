@@ -4,6 +4,9 @@ Anything a caller typed or keyed may hold a PIN or a card number: every run of f
 digits (spaces, dots and dashes between digits count as part of the run) is masked. Single menu
 keys and short numbers stay readable. Slot values the assistant itself derived (a card digest,
 "verified") are kept, because the conversation needs them back on the next turn.
+
+Message metadata is stored masked too, and without the voice gateway's signatures: they are
+checked once, when the message arrives, and a stored one would only help someone replay it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
+
+from bot.security.trust import SIGNATURE_FIELDS
 
 MASK = "•"
 DIGIT_RUN = re.compile(r"\d(?:[\s.\-]*\d){3,}")
@@ -33,14 +38,28 @@ def _mask_any(value: Any) -> Any:
     return value
 
 
+def redact_metadata(metadata: Any) -> Any:
+    """Metadata as it may be stored: digit runs masked, signatures dropped (at any depth)."""
+    if isinstance(metadata, Mapping):
+        return {key: redact_metadata(value) for key, value in metadata.items()
+                if key not in SIGNATURE_FIELDS}
+    if isinstance(metadata, list):
+        return [redact_metadata(item) for item in metadata]
+    return _mask_any(metadata)
+
+
 def redact_event(event: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of a serialised Rasa event that is safe to store."""
     redacted = dict(event)
     kind = event.get("event")
+    if "metadata" in redacted:
+        redacted["metadata"] = redact_metadata(redacted["metadata"])
+    if kind == "slot" and event.get("name") == "session_started_metadata":
+        redacted["value"] = redact_metadata(event.get("value"))
     if kind == "user":
-        for key in ("text", "parse_data"):
+        for key in ("text", "parse_data"):  # parse_data holds a copy of the metadata
             if key in redacted:
-                redacted[key] = _mask_any(redacted[key])
+                redacted[key] = redact_metadata(redacted[key])
     elif kind == "slot" and event.get("name") in SECRET_SLOTS:
         value = event.get("value")
         if isinstance(value, str) and not DERIVED_VALUE.match(value):

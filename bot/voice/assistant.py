@@ -4,8 +4,10 @@
     replies = await assistant.send(sender, "/greet", caller_id="+355694102031")
     await assistant.close()
 
-Every message carries `bot.security.trust.signed_caller_metadata`, so the action server believes the
-caller ID and words its replies for speech (`output_mode` = voice). The HTTP session (and its
+Every message carries `bot.security.trust.signed_message_metadata` (caller ID, timestamp and
+sequence number, signed together with the message text), so the Rasa server lets it into the call's
+conversation, and the action server believes the caller ID and words its replies for speech
+(`output_mode` = voice). The HTTP session (and its
 connection pool) is made on first use and reused by every conversation of the process.
 """
 
@@ -17,7 +19,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.security.secret_keys import trust_key
-from bot.security.trust import signed_caller_metadata
+from bot.security.trust import signed_message_metadata
 
 Reply = dict[str, Any]
 
@@ -58,7 +60,7 @@ class AssistantClient:
         The message may be a PIN: it is never logged here.
         """
         metadata = {**(extra_metadata or {}),
-                    **signed_caller_metadata(self._trust_key, sender, caller_id)}
+                    **signed_message_metadata(self._trust_key, sender, caller_id, message)}
         body = {"sender": sender, "message": message, "metadata": metadata}
         try:
             async with self._session().post(self.webhook, json=body) as response:

@@ -116,12 +116,11 @@ def test_web_user_cannot_claim_a_phone_number(stack: Stack) -> None:
     arben = demo_customer("registered_credit")
     forged = Conversation(stack.config.rasa_url, trust_key=b"not the gateway's key" + b"0" * 11,
                           caller_id=arben.phone)
-    start_in(forged, "2")
-    forged.say("1")
-    forged.say("2")
-    # only a trusted registered number is offered the customer number
-    assert forged.custom("menu") != "accounts_method"
-    assert forged.custom("collect")["slot"] == "card_number"
+    forged.say("/greet")
+    # a message with a forged signature never reaches the conversation
+    assert forged.status == 403
+    assert "continues only on the phone line" in forged.text() or "linja telefonike" in (
+        forged.text())
 
 
 def test_registered_caller_hears_spoken_amounts(call_from) -> None:

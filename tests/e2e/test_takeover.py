@@ -1,0 +1,77 @@
+"""A call's conversation cannot be continued or replayed over the REST channel (issue 11, 3a)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.bank.demo import demo_customer
+from bot.ops.stack import Stack
+from bot.security.trust import signed_message_metadata
+from tests.e2e.conftest import TRUST_KEY
+from tests.support import Conversation
+
+
+def _registered_call_at_accounts_method(call_from) -> Conversation:
+    arben = demo_customer("registered_credit")
+    call = call_from(arben.phone)
+    for key in ("/greet", "2", "1", "2"):
+        call.say(key)
+    assert call.custom("menu") == "accounts_method"  # offered customer-number verification
+    return call
+
+
+def test_unsigned_rest_message_to_a_call_is_refused(call_from, stack: Stack) -> None:
+    call = _registered_call_at_accounts_method(call_from)
+    intruder = Conversation(stack.config.rasa_url, sender=call.sender)
+    intruder.say("2")
+    assert intruder.status == 403
+    assert "This conversation continues only on the phone line" in intruder.text()
+    call.say("2")  # the caller's own next message still goes through
+    assert call.status == 200 and call.custom("collect")["slot"] == "customer_number"
+
+
+def test_replayed_or_rebound_signature_is_refused(call_from, stack: Stack) -> None:
+    call = _registered_call_at_accounts_method(call_from)
+    earlier = call.last_metadata
+    call.say("2")
+    assert call.custom("collect")["slot"] == "customer_number"
+    replay = Conversation(stack.config.rasa_url, sender=call.sender)
+    replay.say("2", metadata=earlier)  # same text, an old sequence number
+    assert replay.status == 403
+    replay.say(demo_customer("registered_credit").customer_number, metadata=earlier)
+    assert replay.status == 403  # signature bound to another text
+    stale = signed_message_metadata(TRUST_KEY, call.sender, call.caller_id, "2", now=0)
+    replay.say("2", metadata=stale)
+    assert replay.status == 403
+
+
+def test_signed_call_to_a_new_sender_id_is_a_fresh_conversation(stack: Stack) -> None:
+    """A fresh sender id with a copied signature: the caller-ID binding fails, refused."""
+    call = Conversation(stack.config.rasa_url, trust_key=TRUST_KEY,
+                        caller_id=demo_customer("registered_credit").phone)
+    copied = call.metadata("/greet")
+    other = Conversation(stack.config.rasa_url)
+    other.say("/greet", metadata=copied)
+    assert other.status == 403
+
+
+def test_signatures_are_never_stored(call_from, stack: Stack) -> None:
+    call = _registered_call_at_accounts_method(call_from)
+    signatures = {call.last_metadata["caller_id_sig"], call.last_metadata["message_sig"]}
+    with sqlite3.connect(stack.config.var_dir / "tracker.db") as db:
+        stored = "\n".join(row[0] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ?", (call.sender,)))
+    assert stored and '"sequence"' in stored
+    assert not any(signature in stored for signature in signatures)
+    assert "caller_id_sig" not in stored and "message_sig" not in stored
+
+
+def test_oversize_message_gets_a_clear_answer_not_nlu(stack: Stack) -> None:
+    user = Conversation(stack.config.rasa_url)
+    user.say("a" * 40_000, metadata={"language": "en"})
+    assert user.status == 413
+    assert "Your message is too long" in user.text()
+    for junk in ([1, 2], "x", 7):
+        other = Conversation(stack.config.rasa_url)
+        other.say("/greet", metadata=junk)
+        assert other.status == 200 and other.custom("menu") == "language"
