@@ -8,8 +8,12 @@ demo bank. Each test is a web user: no caller ID, so the unregistered-caller rul
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +23,11 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
-from bot.channels.webchat import bot_event, web_metadata, web_session_id
+from bot.channels.webchat import bot_event, web_metadata
 from bot.designer.screenshots import chromium
 from bot.i18n.money import write_amount
 from bot.menus import menu_for
-from bot.ops.stack import Stack
+from bot.ops.stack import Stack, init_demo_bank, running, scratch_config
 from tests.support import free_port
 
 WAIT_MS = 20_000
@@ -33,6 +37,30 @@ UNREACHABLE = {
     "sq": "Asistenti nuk mund të arrihet — po rilidhemi…",
     "en": "The assistant is unreachable — reconnecting…",
 }
+
+
+IDLE_SECONDS = 25  # BOT_WEB_IDLE_SECONDS of this module's assistant
+BANK_SITE_PORT = free_port()  # a bank page embedding the widget (test_embed...) is served here
+AGENT, AGENT_PASSWORD = "agent.ana", "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def stack(model: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The assistant for this module: short idle time, the bank site's origin, one agent."""
+    config = scratch_config(tmp_path_factory.mktemp("web"), model)
+    config.extra_env.update(BOT_WEB_IDLE_SECONDS=str(IDLE_SECONDS),
+                            BOT_WEB_ORIGINS=f"http://127.0.0.1:{BANK_SITE_PORT}")
+    init_demo_bank(config)
+    added = subprocess.run(
+        [sys.executable, "-m", "bot", "agents", "add", AGENT, "--password-stdin"],
+        input=AGENT_PASSWORD + "\n", env=config.environment(), capture_output=True, text=True,
+        timeout=60, check=False)
+    assert added.returncode == 0, added.stderr
+    stored = (config.var_dir / "agents.json").read_text()
+    assert AGENT_PASSWORD not in stored and "scrypt$" in stored
+    assert (config.var_dir / "agents.json").stat().st_mode & 0o077 == 0
+    with running(config) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +139,8 @@ def test_english_faq_wrong_then_right_pin_balance_and_reload(page: Page, stack: 
         bot_says(page, "Now enter the card's 4-digit PIN", times=attempt)
         expect_secret_input(page)
         say(page, pin)
-        expect(page.locator(".chat-entry-user").last).to_have_text(re.compile(DOTS))
-        assert not re.search(r"\d", page.locator(".chat-entry-user").last.inner_text())
+        expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(re.compile(DOTS))
+        assert not re.search(r"\d", page.locator(".chat-entry-user .chat-bubble").last.inner_text())
     bot_says(page, "We could not verify those card details.")
     bot_says(page, "Thank you, you are verified.")
     expect(page.locator("#chat-input")).to_have_attribute("type", "text")
@@ -236,6 +264,8 @@ def test_unreachable_assistant_shows_a_banner_and_reconnects_by_itself(
         # Switching the language while offline: the banner follows; the choice waits to be sent.
         button(page, "EN").click()
         expect(banner).to_have_text(UNREACHABLE["en"])
+        # nobody is typing while the assistant cannot be reached
+        expect(page.locator(".chat-entry-typing")).to_have_count(0)
 
         relay.up()
         expect(banner).to_be_hidden()
@@ -270,7 +300,7 @@ def test_a_bot_response_reaches_the_widget_as_one_event() -> None:
     }
 
 
-def test_a_web_page_cannot_claim_a_caller_id_or_another_channels_conversation() -> None:
+def test_a_web_page_cannot_claim_a_caller_id() -> None:
     claimed = {
         "caller_id": "+355694102047",
         "caller_id_sig": "00",
@@ -279,7 +309,91 @@ def test_a_web_page_cannot_claim_a_caller_id_or_another_channels_conversation() 
     }
     assert web_metadata(claimed) == {"language": "en"}
     assert web_metadata("not a mapping") == {}
-    own = web_session_id(None)
-    assert own.startswith("web-") and web_session_id(own) == own
-    for foreign in ("test-" + "a" * 32, "+355694102047", "web-../../x", 42):
-        assert web_session_id(foreign) not in (foreign, own)
+
+
+class RawClient:
+    """A socket.io client that is not the widget: what an attacker on the network runs."""
+
+    def __init__(self, url: str, origin: str | None = None) -> None:
+        import socketio
+
+        self.received: list[dict[str, Any]] = []
+        self.confirmed: list[dict[str, Any]] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self.received.append)
+        self.client.on("session_confirm", self.confirmed.append)
+        headers = {"Origin": origin} if origin else {}
+        self.client.connect(url, transports=["polling"], headers=headers, wait_timeout=10)
+
+    def session(self, session_id: str | None, secret: str | None = None) -> dict[str, Any]:
+        count = len(self.confirmed)
+        self.client.emit("session_request", {"session_id": session_id, "secret": secret})
+        wait_for(lambda: len(self.confirmed) > count)
+        return self.confirmed[-1]
+
+    def say(self, text: str, session_id: str | None = None) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": session_id,
+                                          "metadata": {"language": "en"}})
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def wait_for(condition: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def session_of(page: Page) -> dict[str, str]:
+    return json.loads(page.evaluate("() => sessionStorage.getItem('bank-webchat.session')"))
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_another_client_cannot_join_a_web_conversation_or_send_too_much(
+    page: Page, stack: Stack
+) -> None:
+    page.goto(f"{stack.config.rasa_url}/webchat/")
+    button(page, "2 · English").click()
+    bot_says(page, "Main menu.")
+    victim = session_of(page)
+    assert re.fullmatch(r"web-[0-9a-f]{32}", victim["id"]) and len(victim["secret"]) >= 40
+
+    attacker = RawClient(stack.config.rasa_url)
+    try:
+        # Knowing the id is not enough: no secret, or a wrong one, gets a conversation of its own.
+        for secret in (None, "x" * 43, victim["secret"][:-1] + "A"):
+            confirmed = attacker.session(victim["id"], secret)
+            assert confirmed["session_id"] != victim["id"]
+        # A message naming the victim's id goes to the attacker's own conversation.
+        attacker.say("1", session_id=victim["id"])
+        wait_for(lambda: attacker.received)
+        # The victim's page got nothing of it, and the victim's next answer reaches only them.
+        entries = page.locator(".chat-entry").count()
+        button(page, "1 · Individual customer").click()
+        bot_says(page, "Individual customers.")
+        time.sleep(1)
+        assert page.locator(".chat-entry").count() == entries + 2
+        assert not any("Individual customers." in event.get("text", "")
+                       for event in attacker.received)
+
+        # An over-long message never reaches the assistant; the answer is in the user's language.
+        before = len(attacker.received)
+        attacker.say("a" * 5000)
+        wait_for(lambda: len(attacker.received) > before)
+        assert attacker.received[-1]["text"] == (
+            "That message is too long for me (over 1,000 characters). Please send a shorter one.")
+        # ...and the assistant is still there for everyone.
+        button(page, "0 · Talk to an agent").wait_for()
+    finally:
+        attacker.close()
+
+    # Another site may not open the widget's socket.io connection.
+    import socketio
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        RawClient(stack.config.rasa_url, origin="https://evil.example")
+    allowed = RawClient(stack.config.rasa_url, origin=f"http://127.0.0.1:{BANK_SITE_PORT}")
+    allowed.close()
