@@ -183,12 +183,12 @@
     return texts.assistant;
   }
 
-  function stamp(at) {
+  function stamp(at, lang) {
     var element = document.createElement("time");
     var date = new Date(at || Date.now());
     element.className = "chat-time";
     element.dateTime = date.toISOString();
-    element.textContent = date.toLocaleTimeString(state.lang, { hour: "2-digit", minute: "2-digit" });
+    element.textContent = date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
     return element;
   }
 
@@ -210,7 +210,7 @@
     if (entry.who === "user") appendMasked(bubble, entry.text, entry.lang || state.lang);
     else bubble.textContent = entry.text;
     if (entry.text) item.appendChild(bubble);
-    if (entry.text) item.appendChild(stamp(entry.at));
+    if (entry.text) item.appendChild(stamp(entry.at, entry.lang || state.lang));
     // Only the latest buttons are shown: the user's bubble says what was chosen from older ones.
     if (entry.buttons && entry.buttons.length && index === activeButtons) {
       var group = document.createElement("div");
@@ -401,6 +401,7 @@
     if (message.text || buttons.length) {
       addEntry({
         who: "bot",
+        lang: state.lang,
         text: typeof message.text === "string" ? message.text : "",
         buttons: buttons.map(function (button) {
           return { title: String(button.title), payload: String(button.payload) };
