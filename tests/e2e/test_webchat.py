@@ -8,6 +8,7 @@ demo bank. Each test is a web user: no caller ID, so the unregistered-caller rul
 from __future__ import annotations
 
 import asyncio
+import http.server
 import json
 import re
 import subprocess
@@ -397,3 +398,180 @@ def test_another_client_cannot_join_a_web_conversation_or_send_too_much(
         RawClient(stack.config.rasa_url, origin="https://evil.example")
     allowed = RawClient(stack.config.rasa_url, origin=f"http://127.0.0.1:{BANK_SITE_PORT}")
     allowed.close()
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_masking_labels_language_place_second_tab_and_end_chat(page: Page, stack: Stack) -> None:
+    url = f"{stack.config.rasa_url}/webchat/"
+    page.goto(url)
+    button(page, "2 · English").click()
+    bot_says(page, "Main menu.")
+    button(page, "1 · Individual customer").click()
+    # focus stays in the conversation, not on the page body
+    assert page.evaluate("() => document.activeElement.id") == "chat-input"
+    bot_says(page, "Individual customers.")
+    expect(page.locator(".chat-entry-bot .chat-speaker").last).to_have_text("Assistant:")
+    expect(page.locator(".chat-entry-user .chat-speaker").last).to_have_text("You:")
+    expect(page.locator(".chat-entry-user time").first).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+
+    # A PIN typed anywhere is masked; words are not.
+    say(page, "my pin is 6274 ok")
+    expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(
+        re.compile("my pin is ••••.*ok"))
+    assert "6274" not in page.content()
+    assert "6274" not in page.evaluate("() => JSON.stringify({...sessionStorage})")
+
+    # The header switch keeps the place: the same menu, now in Albanian.
+    button(page, "SQ").click()
+    bot_says(page, menu_for("individual").prompt["sq"])
+    expect(page.locator(".chat-button")).to_have_text(titles("individual", "sq"))
+
+    # A second tab starts its own conversation and does not disturb the first.
+    before = page.locator(".chat-entry").all_inner_texts()
+    second = page.context.new_page()
+    second.goto(url)
+    expect(second.locator(".chat-button")).to_have_count(2)
+    assert session_of(second)["id"] != session_of(page)["id"]
+    time.sleep(1)
+    assert page.locator(".chat-entry").all_inner_texts() == before
+    second.close()
+
+    # Free text at a card prompt stays readable.
+    button(page, "EN").click()
+    bot_says(page, "Individual customers.", times=2)
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")
+    say(page, "I don't have my card with me")
+    expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(
+        "I don't have my card with me")
+
+    # End chat: the conversation ends on the server and the page starts afresh.
+    old = session_of(page)["id"]
+    button(page, "End chat").click()
+    expect(page.locator(".chat-entry-notice").first).to_have_text(
+        "The chat has ended. Your verification was cleared.")
+    expect(page.locator(".chat-button")).to_have_count(2)
+    assert session_of(page)["id"] != old
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_idle_conversation_loses_verification_and_says_so(page: Page, stack: Stack) -> None:
+    elira = demo_customer("registered_debit")
+    card = elira.card(CardKind.DEBIT)
+    page.goto(f"{stack.config.rasa_url}/webchat/")
+    button(page, "2 · English").click()
+    button(page, "1 · Individual customer").click()
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")
+    say(page, card.number)
+    bot_says(page, "Now enter the card's 4-digit PIN")
+    say(page, card.pin)
+    bot_says(page, "Thank you, you are verified.")
+    time.sleep(IDLE_SECONDS + 2)
+    expect(page.locator(".chat-entry-notice")).to_have_text(re.compile(
+        "For your security the chat started again after a few minutes without activity"))
+    button(page, "2 · English").click()
+    button(page, "1 · Individual customer").click()
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")  # verification is gone
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_an_agent_takes_over_a_web_customer_and_hands_back(browser: Browser, stack: Stack) -> None:
+    elira = demo_customer("registered_debit")
+    card = elira.card(CardKind.DEBIT)
+    customer_context = browser.new_context()
+    agent_context = browser.new_context()
+    try:
+        customer = customer_context.new_page()
+        customer.goto(f"{stack.config.rasa_url}/webchat/")
+        button(customer, "2 · English").click()
+        bot_says(customer, "Main menu.")
+        say(customer, f"my card is {card.number}")
+        button(customer, "1 · Individual customer").click()
+        button(customer, "0 · Talk to an agent").click()
+        expect(customer.locator(".chat-entry-notice")).to_have_text("Connecting you to an agent…")
+
+        agent = agent_context.new_page()
+        agent.goto(f"{stack.config.rasa_url}/agent/")
+        agent.get_by_label("Name").fill(AGENT)
+        agent.get_by_label("Password").fill("wrong password!")
+        agent.get_by_role("button", name="Sign in").click()
+        expect(agent.get_by_role("alert")).to_have_text("Wrong name or password.")
+        agent.get_by_label("Name").fill(AGENT)
+        agent.get_by_label("Password").fill(AGENT_PASSWORD)
+        agent.get_by_role("button", name="Sign in").click()
+        expect(agent.locator(".desk-handoff").first).to_contain_text("waiting")
+        agent.locator(".desk-handoff").first.click()
+        expect(agent.locator("#desk-context")).to_contain_text("en")
+        transcript = agent.locator("#desk-transcript")
+        expect(transcript).to_contain_text("Individual customers.")
+        assert card.number not in agent.content() and card.number[-12:] not in agent.content()
+        agent.get_by_role("button", name="Accept").click()
+        expect(customer.locator(".chat-entry-notice").last).to_have_text(
+            f"Agent {AGENT} joined the chat.")
+
+        agent.get_by_label("Reply to the customer").fill("Hello, how can I help?")
+        agent.get_by_label("Reply to the customer").press("Enter")
+        expect(customer.locator(".chat-entry-agent .chat-bubble")).to_have_text(
+            "Hello, how can I help?")
+        expect(customer.locator(".chat-entry-agent .chat-speaker")).to_have_text(f"Agent {AGENT}")
+        say(customer, "I lost my wallet, PIN 1234")
+        expect(transcript).to_contain_text("I lost my wallet, PIN ••••")
+        time.sleep(1)  # the assistant stays silent while the agent holds the conversation
+        assert customer.locator(".chat-entry-bot").last.inner_text().count("Hello") == 0
+
+        agent.get_by_role("button", name="End and return to the assistant").click()
+        expect(customer.locator(".chat-entry-notice").last).to_have_text(
+            "The agent has left the chat. You are back with the assistant.")
+        button(customer, "EN").click()  # the assistant answers again
+        say(customer, "main menu")
+        bot_says(customer, "Main menu.", times=2)
+    finally:
+        customer_context.close()
+        agent_context.close()
+
+
+BANK_PAGE = """<!doctype html><html><head><title>Bank</title></head><body><h1>Our bank</h1>
+<script src="{server}/webchat/embed.js" data-server="{server}" data-label="Chat"
+        data-brand="#004488"></script></body></html>"""
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_embed_script_opens_the_widget_on_a_bank_page(page: Page, stack: Stack) -> None:
+    body = BANK_PAGE.format(server=stack.config.rasa_url).encode()
+
+    class BankSite(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", BANK_SITE_PORT), BankSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{BANK_SITE_PORT}/")
+        launcher = page.get_by_role("button", name="Chat")
+        launcher.click()
+        expect(launcher).to_have_attribute("aria-expanded", "true")
+        frame = page.frame_locator("#bank-chat-panel")
+        expect(frame.locator(".chat-button")).to_have_count(2)
+        frame.get_by_role("button", name="2 · English", exact=True).click()
+        expect(frame.locator(".chat-entry-bot .chat-bubble", has_text="Main menu.")
+               ).to_have_count(1)
+        brand = frame.locator("html").evaluate(
+            "element => getComputedStyle(element).getPropertyValue('--brand').trim()")
+        assert brand == "#004488"
+        launcher.click()  # closed: the next answer shows as an unread badge
+        expect(launcher).to_have_attribute("aria-expanded", "false")
+    finally:
+        site.shutdown()
