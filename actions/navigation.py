@@ -47,7 +47,11 @@ class ActionNavigate(Action):
 
 
 class ActionSetLanguage(Action):
-    """Switch the conversation's language, then show the main menu in it."""
+    """Switch the conversation's language, then show the menu the caller is in, in it.
+
+    From the language menu (the start) that is the main menu; from anywhere else (the web chat's
+    header switch) the caller keeps their place.
+    """
 
     def name(self) -> str:
         return "action_set_language"
@@ -57,7 +61,9 @@ class ActionSetLanguage(Action):
         lang = latest_entity(tracker, "language") or tracker.get_slot("language")
         if lang not in LANGUAGES:
             lang = "sq"
-        return [SlotSet("language", lang), *present("main", dispatcher, tracker, lang)]
+        here = current_menu(tracker)
+        target = "main" if here == "language" else here
+        return [SlotSet("language", lang), *present(target, dispatcher, tracker, lang)]
 
 
 class ActionMenuKey(Action):

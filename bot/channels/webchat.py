@@ -10,8 +10,15 @@ differences, all for the widget in `bot/webchat/`:
   payload to `emit()` as keyword arguments, which breaks on our `{"menu": ...}` payloads);
 - the browser's metadata is dropped, except the language: web users have no caller ID, so the
   unregistered-caller rules apply to them whatever the page sends;
-- a web conversation id is made by the server (`web-` + 32 hex digits), and a message for any
-  other id is dropped, so a page can only ever continue a web conversation.
+- a web conversation id is made by the server (`web-` + 32 hex digits) together with a secret
+  only the browser tab that began it holds (bot/channels/web_sessions.py); a socket continues a
+  conversation only with that secret, and its messages go to the conversation it was bound to,
+  never to an id named in the message; after `BOT_WEB_IDLE_SECONDS` idle the conversation is
+  restarted (verification dropped) and the user is told;
+- a message over `MAX_MESSAGE_CHARS` never reaches NLU: the user is told, in their language;
+- socket.io accepts only the page's own origin and the configured ones (`BOT_WEB_ORIGINS`);
+- while an agent holds a conversation (bot/agentdesk/), the user's messages go to the agent,
+  not to the assistant.
 
 Two incompatibilities of Rasa 3.6's socket.io channel with the pinned libraries are handled here:
 python-socketio 5's `AsyncServer.enter_room` is a coroutine that Rasa's `session_request` handler
@@ -25,19 +32,22 @@ from __future__ import annotations
 import html
 import inspect
 import logging
-import re
-import uuid
+import os
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.config import PROJECT_ROOT
+from bot.agentdesk.desk import Desk
+from bot.agentdesk.web import AgentDesk
+from bot.channels.web_sessions import SESSION_ID, Resumption, WebSessions
+from bot.config import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -51,34 +61,63 @@ ASSETS: Mapping[str, tuple[Path, str]] = {
     "widget.js": (WIDGET_DIR / "widget.js", "text/javascript; charset=utf-8"),
     "widget.css": (WIDGET_DIR / "widget.css", "text/css; charset=utf-8"),
     "socket.io.min.js": (SOCKET_IO_CLIENT, "text/javascript; charset=utf-8"),
+    "embed.js": (WIDGET_DIR / "embed.js", "text/javascript; charset=utf-8"),
 }
 
-# Everything the page loads comes from this server (no CDN, even by mistake); `connect-src
-# 'self'` allows the page's own socket.io connection.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
+MAX_MESSAGE_CHARS = 1_000  # a real customer never types more in one message
+MAX_SOCKET_PAYLOAD = 64 * 1024  # bytes per socket.io HTTP request; larger ones are refused
+DEFAULT_IDLE_SECONDS = 5 * 60
+TOO_LONG = {
+    "sq": "Ky mesazh është shumë i gjatë për mua (mbi 1000 shkronja). "
+    "Ju lutem shkruani një mesazh më të shkurtër.",
+    "en": "That message is too long for me (over 1,000 characters). "
+    "Please send a shorter one.",
 }
+RESTART = "/restart"
+
+
+def web_origins() -> tuple[str, ...]:
+    """Other sites allowed to embed the widget and open its socket.io connection: `BOT_WEB_ORIGINS`
+    (comma separated, e.g. `https://www.bank.example`). The page's own origin is always allowed."""
+    configured = getattr(Settings.from_env(), "web_origins", None)
+    if configured is None:
+        configured = os.environ.get("BOT_WEB_ORIGINS", "").split(",")
+    return tuple(origin.strip().rstrip("/") for origin in configured if origin.strip())
+
+
+def idle_seconds() -> float:
+    """How long a web conversation may stay idle before verification is dropped."""
+    try:
+        return max(1.0, float(os.environ.get("BOT_WEB_IDLE_SECONDS", DEFAULT_IDLE_SECONDS)))
+    except ValueError:
+        return DEFAULT_IDLE_SECONDS
+
+
+def page_headers(origins: tuple[str, ...]) -> dict[str, str]:
+    """Everything the page loads comes from this server (no CDN, even by mistake); `connect-src
+    'self'` allows the page's own socket.io connection; only the configured sites may frame it."""
+    ancestors = " ".join(("'self'", *origins))
+    return {
+        "Content-Security-Policy": (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"connect-src 'self'; frame-ancestors {ancestors}; base-uri 'none'; "
+            "form-action 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": "no-cache",
+    }
+
+
+PAGE_HEADERS = page_headers(())
 
 # Metadata a web page may send with a message. Anything else (a claimed caller ID above all) is
 # dropped here; the action server would refuse an unsigned caller ID anyway (bot/security/trust.py).
 WEB_METADATA_KEYS = frozenset({"language"})
 
-WEB_SESSION_PREFIX = "web-"
-WEB_SESSION = re.compile(r"web-[0-9a-f]{32}")
-
-
-def web_session_id(requested: Any) -> str:
-    """The conversation a browser continues: the one it asks for if it is a web conversation id,
-    else a new one."""
-    if isinstance(requested, str) and WEB_SESSION.fullmatch(requested):
-        return requested
-    return f"{WEB_SESSION_PREFIX}{uuid.uuid4().hex}"
+def language_of(metadata: Any, fallback: str = "sq") -> str:
+    language = metadata.get("language") if isinstance(metadata, Mapping) else None
+    return language if language in TOO_LONG else fallback
 
 
 def web_metadata(metadata: Any) -> dict[str, Any]:
@@ -109,8 +148,15 @@ def bot_event(message: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
+BotObserver = Callable[[str, dict[str, Any]], Awaitable[None]]
+
+
 class WebChatOutput(SocketIOOutput):
     """Sends each bot response to the conversation's socket.io room as one event."""
+
+    def __init__(self, sio: Any, bot_message_evt: str, observer: BotObserver | None = None):
+        super().__init__(sio, bot_message_evt)
+        self.observer = observer
 
     @classmethod
     def name(cls) -> str:
@@ -119,37 +165,45 @@ class WebChatOutput(SocketIOOutput):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         event = bot_event(message)
         if event:
-            await self._send_message(recipient_id, event)
+            await self._emit(recipient_id, event)
 
     async def send_custom_json(
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
-        await self._send_message(recipient_id, {"custom": json_message})
+        await self._emit(recipient_id, {"custom": json_message})
+
+    async def _emit(self, recipient_id: str, event: dict[str, Any]) -> None:
+        if self.observer is not None:
+            await self.observer(recipient_id, event)
+        await self._send_message(recipient_id, event)
 
 
 class WebChatBlueprint(Blueprint):
-    """Rasa's socket.io blueprint, registered as Rasa registers it, plus the page at /webchat/.
+    """Rasa's socket.io blueprint, registered as Rasa registers it, plus the page at /webchat/
+    and the agent desk at /agent/.
 
     Rasa mounts a channel's blueprint under `/webhooks/<channel>/`; the page lives outside that
     prefix so that its address is short, hence a blueprint of its own registered alongside.
     """
 
-    def __init__(self, socket_blueprint: Blueprint, page: str) -> None:
+    def __init__(self, socket_blueprint: Blueprint, page: str, headers: dict[str, str],
+                 desk_blueprint: Blueprint) -> None:
         super().__init__("webchat_page", url_prefix=PAGE_PREFIX)
         self.ctx.socket_blueprint = socket_blueprint
+        self.ctx.desk_blueprint = desk_blueprint
 
         async def redirect_to_page(_: Request) -> HTTPResponse:
             return response.redirect(f"{PAGE_PREFIX}/")
 
         async def index(_: Request) -> HTTPResponse:
-            return response.html(page, headers=PAGE_HEADERS)
+            return response.html(page, headers=headers)
 
         async def asset(_: Request, name: str) -> HTTPResponse:
             found = ASSETS.get(name)
             if found is None or not found[0].is_file():
                 return response.text("not found", status=404)
             path, content_type = found
-            return await response.file(path, mime_type=content_type, headers=PAGE_HEADERS)
+            return await response.file(path, mime_type=content_type, headers=headers)
 
         self.add_route(redirect_to_page, "", methods=["GET"], strict_slashes=True)
         self.add_route(index, "/", methods=["GET"], strict_slashes=True)
@@ -157,11 +211,19 @@ class WebChatBlueprint(Blueprint):
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
         app.blueprint(self.ctx.socket_blueprint, **options)
+        app.blueprint(self.ctx.desk_blueprint)
         super().register(app, {**options, "url_prefix": PAGE_PREFIX})
 
 
 class WebChatInput(SocketIOInput):
     """Rasa's socket.io channel for the web chat widget; also serves the widget page."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.origins = web_origins()
+        self.sessions = WebSessions(idle_seconds())
+        self.desk = Desk()
+        self.bound: dict[str, str] = {}  # socket.io sid -> the web conversation it may use
 
     @classmethod
     def name(cls) -> str:
@@ -170,7 +232,26 @@ class WebChatInput(SocketIOInput):
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
             return super().get_output_channel()
-        return WebChatOutput(self.sio, self.bot_message_evt)
+        return WebChatOutput(self.sio, self.bot_message_evt, self._bot_said)
+
+    async def _bot_said(self, session_id: str, event: dict[str, Any]) -> None:
+        """Every bot response passes here: the desk's transcript, and hand-offs to the desk."""
+        now = time.time()
+        if event.get("text"):
+            self.desk.note(session_id, "assistant", str(event["text"]), now)
+        custom = event.get("custom")
+        handoff = custom.get("handoff") if isinstance(custom, Mapping) else None
+        if isinstance(handoff, Mapping) and SESSION_ID.fullmatch(session_id):
+            session = self.sessions.get(session_id)
+            self.desk.hand_off(
+                session_id,
+                queue=str(handoff.get("queue") or "agent"),
+                reason=str(handoff.get("reason") or ""),
+                language=session.language if session else "sq",
+                at=now,
+                reference=str(handoff["reference"]) if handoff.get("reference") else None,
+            )
+            await self.agent_desk.publish()
 
     def page(self) -> str:
         """index.html with this channel's socket.io path and event names filled in."""
@@ -178,6 +259,8 @@ class WebChatInput(SocketIOInput):
             "socket_path": self.socketio_path or "/socket.io",
             "user_event": self.user_message_evt,
             "bot_event": self.bot_message_evt,
+            "idle_seconds": str(int(self.sessions.idle_seconds)),
+            "max_chars": str(MAX_MESSAGE_CHARS),
         }
         page = (WIDGET_DIR / "index.html").read_text(encoding="utf-8")
         for key, value in settings.items():
@@ -190,32 +273,128 @@ class WebChatInput(SocketIOInput):
                 "web chat: %s is missing; run scripts/setup.sh (npm ci)", SOCKET_IO_CLIENT
             )
 
-        async def from_web_user(message: UserMessage) -> None:
-            if self.session_persistence and not WEB_SESSION.fullmatch(message.sender_id or ""):
-                logger.warning(
-                    "web chat: message for a conversation that is not a web chat's was dropped"
-                )
-                return
-            message.metadata = web_metadata(message.metadata)
-            if self.sio is not None:
-                message.output_channel = WebChatOutput(self.sio, self.bot_message_evt)
-            await on_new_message(message)
-
-        socket_blueprint = super().blueprint(from_web_user)
+        socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None, "SocketIOInput.blueprint() makes the socket.io server"
         sio.eio.transports = ["polling"]  # no WebSocket: Sanic 21.12's fails on Python 3.11
+        # The page's own origin (Origin equal to Host) and the configured sites; Rasa's [] would
+        # accept any origin.
+        sio.eio.cors_allowed_origins = self._origin_allowed
+        sio.eio.max_http_buffer_size = MAX_SOCKET_PAYLOAD
+        namespace = self.namespace
+        output = WebChatOutput(sio, self.bot_message_evt, self._bot_said)
+
+        async def enter(sid: str, room: str) -> None:
+            joined = sio.enter_room(sid, room, namespace=namespace)
+            if inspect.isawaitable(joined):
+                await joined
+
+        async def leave(sid: str, room: str) -> None:
+            left = sio.leave_room(sid, room, namespace=namespace)
+            if inspect.isawaitable(left):
+                await left
+
+        async def restart(session_id: str) -> None:
+            """Restart the Rasa conversation (slots, verification, all gone); nothing is shown."""
+            await on_new_message(
+                UserMessage(RESTART, CollectingOutputChannel(), session_id,
+                            input_channel=self.name())
+            )
+
+        async def to_session(session_id: str, event: str, data: Any) -> None:
+            await sio.emit(event, data, room=session_id, namespace=namespace)
+
+        async def bind(sid: str, language: str, reason: str | None = None) -> None:
+            """A new conversation for this socket: its id and secret go to this socket only."""
+            session = self.sessions.open(time.time(), language)
+            await unbind(sid)
+            self.bound[sid] = session.id
+            await enter(sid, session.id)
+            confirm = {"session_id": session.id, "secret": session.secret}
+            if reason:
+                confirm["reason"] = reason
+            await sio.emit("session_confirm", confirm, room=sid, namespace=namespace)
+
+        async def unbind(sid: str) -> str | None:
+            session_id = self.bound.pop(sid, None)
+            if session_id is not None:
+                await leave(sid, session_id)
+            return session_id
+
+        async def end(session_id: str) -> None:
+            """The conversation is over: restarted in Rasa, forgotten here and on the desk."""
+            self.sessions.end(session_id)
+            if self.desk.forget(session_id) is not None:
+                await self.agent_desk.publish()
+            await restart(session_id)
 
         # Replaces Rasa's handler, which does not await `enter_room` (a coroutine in
-        # python-socketio 5) and accepts any conversation id.
+        # python-socketio 5) and lets any socket join any conversation.
         async def session_request(sid: str, data: Any) -> None:
-            requested = data.get("session_id") if isinstance(data, Mapping) else None
-            session_id = web_session_id(requested)
-            if self.session_persistence:
-                joined = sio.enter_room(sid, session_id, namespace=self.namespace)
-                if inspect.isawaitable(joined):
-                    await joined
-            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+            data = data if isinstance(data, Mapping) else {}
+            language = language_of(data)
+            session_id, secret = data.get("session_id"), data.get("secret")
+            answer = self.sessions.resume(session_id, secret, time.time())
+            if answer is Resumption.RESUMED:
+                await unbind(sid)
+                self.bound[sid] = session_id
+                await enter(sid, session_id)
+                await sio.emit("session_confirm", {"session_id": session_id}, room=sid,
+                               namespace=namespace)
+                return
+            if answer is Resumption.EXPIRED:
+                await end(session_id)
+            await bind(sid, language, "expired" if answer is Resumption.EXPIRED else None)
 
-        sio.on("session_request", handler=session_request, namespace=self.namespace)
-        return WebChatBlueprint(socket_blueprint, self.page())
+        async def handle_message(sid: str, data: Any) -> None:
+            data = data if isinstance(data, Mapping) else {}
+            session_id = self.bound.get(sid)
+            session = self.sessions.get(session_id) if session_id else None
+            if session is None:
+                await sio.emit("session_required", {}, room=sid, namespace=namespace)
+                return
+            metadata = web_metadata(data.get(self.metadata_key))
+            session.language = language_of(metadata, session.language)
+            now = time.time()
+            if self.sessions.idle(session, now):
+                await end(session.id)
+                await bind(sid, session.language, "expired")
+                return
+            self.sessions.touch(session.id, now)
+            text = data.get("message")
+            if not isinstance(text, str) or not text.strip():
+                return
+            if len(text) > MAX_MESSAGE_CHARS:
+                await output.send_response(session.id, {"text": TOO_LONG[session.language]})
+                return
+            if not text.startswith("/"):
+                self.desk.note(session.id, "customer", text, now)
+            if self.desk.holder(session.id) is not None:
+                await self.agent_desk.customer_said(session.id)
+                return
+            await on_new_message(
+                UserMessage(text, output, session.id, input_channel=self.name(),
+                            metadata=metadata)
+            )
+
+        async def session_end(sid: str, _: Any = None) -> None:
+            session_id = await unbind(sid)
+            if session_id is not None:
+                await end(session_id)
+            await sio.emit("session_ended", {}, room=sid, namespace=namespace)
+
+        async def disconnect(sid: str) -> None:
+            self.bound.pop(sid, None)
+            await self.agent_desk.disconnected(sid)
+
+        sio.on("session_request", handler=session_request, namespace=namespace)
+        sio.on(self.user_message_evt, handler=handle_message, namespace=namespace)
+        sio.on("session_end", handler=session_end, namespace=namespace)
+        sio.on("disconnect", handler=disconnect, namespace=namespace)
+        self.agent_desk = AgentDesk(sio, namespace, self.desk, self.bot_message_evt, to_session)
+        return WebChatBlueprint(socket_blueprint, self.page(), page_headers(self.origins),
+                                self.agent_desk.blueprint())
+
+    def _origin_allowed(self, origin: str, environ: Mapping[str, Any]) -> bool:
+        own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+        return origin == own or origin in self.origins

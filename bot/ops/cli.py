@@ -312,6 +312,40 @@ def _add_sip_commands(commands: argparse._SubParsersAction) -> None:
     sip.set_defaults(handler=cmd_sip)
 
 
+def cmd_agents_add(args: argparse.Namespace) -> int:
+    """Add an agent desk account (or set a new password); the password never comes from argv."""
+    import getpass
+
+    from bot.agentdesk import accounts
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            print("bot agents add: the passwords differ", file=sys.stderr)
+            return 1
+    path = accounts.agents_file(Settings.from_env().var_dir)
+    try:
+        accounts.add(path, args.name, password)
+    except accounts.AccountError as error:
+        print(f"bot agents add: {error}", file=sys.stderr)
+        return 1
+    print(f"agent {args.name} can sign in at /agent/ ({path})")
+    return 0
+
+
+def _add_agents_commands(commands: argparse._SubParsersAction) -> None:
+    agents = commands.add_parser("agents", help="agent desk accounts (/agent/)")
+    agent_commands = agents.add_subparsers(dest="agents_command", metavar="COMMAND",
+                                           required=True)
+    add = agent_commands.add_parser("add", help="add an agent, or set a new password")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from the first line of standard input")
+    add.set_defaults(handler=cmd_agents_add)
+
+
 def _add_fetch_models_command(commands: argparse._SubParsersAction) -> None:
     from bot.voice import fetch
 
@@ -335,6 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sip_commands(commands)
     _add_designer_commands(commands)
     _add_fetch_models_command(commands)
+    _add_agents_commands(commands)
     return parser
 
 

@@ -6,9 +6,11 @@
  *   {"collect": {"secret": true, ...}}  the next answer is a PIN or card number: the input becomes
  *                                       a password field and the user's bubble shows dots only
  *   {"handoff": {"queue": ...}}         a notice that a person takes over
- * Custom payloads are never shown as text. The session id lives in localStorage (a reload or a new
- * tab continues the conversation), the visible transcript in sessionStorage (secrets already
- * masked), the chosen language in localStorage.
+ *   {"agent": NAME} / {"desk": "joined" | "left"}   an agent's message / an agent joined or left
+ * Custom payloads are never shown as text. The session id and the secret that binds this tab to
+ * it (bot/channels/web_sessions.py) live in sessionStorage, with the visible transcript (digits
+ * already masked): a reload continues the conversation, another tab or a closed browser does not.
+ * The chosen language is kept in localStorage.
  */
 (function () {
   "use strict";
@@ -33,6 +35,16 @@
       handoffAgent: "Po ju lidhim me një agjent…",
       handoffPos: "Po ju lidhim me suportin teknik të POS…",
       typing: "Asistenti po shkruan…",
+      endChat: "Mbyll bisedën",
+      ended: "Biseda u mbyll. Të dhënat e verifikimit u fshinë.",
+      expired: "Për sigurinë tuaj, biseda filloi nga e para pas disa minutash pa aktivitet. " +
+        "Nëse duhet, verifikohuni përsëri.",
+      tooLong: "Mesazhi është shumë i gjatë.",
+      you: "Ju",
+      assistant: "Asistenti",
+      agent: "Agjenti",
+      agentJoined: "Agjenti {name} iu bashkua bisedës.",
+      agentLeft: "Agjenti doli nga biseda. Jeni përsëri me asistentin.",
       languageNames: { sq: "Shqip", en: "English" }
     },
     en: {
@@ -54,13 +66,26 @@
       handoffAgent: "Connecting you to an agent…",
       handoffPos: "Connecting you to POS technical support…",
       typing: "The assistant is typing…",
+      endChat: "End chat",
+      ended: "The chat has ended. Your verification was cleared.",
+      expired: "For your security the chat started again after a few minutes without activity. " +
+        "Please verify again if needed.",
+      tooLong: "The message is too long.",
+      you: "You",
+      assistant: "Assistant",
+      agent: "Agent",
+      agentJoined: "Agent {name} joined the chat.",
+      agentLeft: "The agent has left the chat. You are back with the assistant.",
       languageNames: { sq: "Shqip", en: "English" }
     }
   };
   var LANGUAGES = ["sq", "en"];
   var MASK = "••••";
-  // A card number typed outside a PIN/card question is still masked in the user's own bubble.
-  var CARD_LIKE = /\d(?:[ -]?\d){11,18}/g;
+  // Digits that could be a PIN or card number are masked wherever they are typed, as the server's
+  // tracker store does (bot/security/redaction.py: runs of 4 or more, with spaces, dots, dashes);
+  // at a PIN or card question every digit is. Words stay readable.
+  var DIGIT_RUN = /\d(?:[\s.\-]*\d){3,}/g;
+  var ANY_DIGITS = /\d(?:[\s.\-]*\d)*/g;
   var STORE = {
     session: "bank-webchat.session",
     language: "bank-webchat.language",
@@ -79,6 +104,9 @@
   var banner = document.getElementById("chat-banner");
   var statusBox = document.getElementById("chat-status");
   var statusText = document.getElementById("chat-status-text");
+  var endButton = document.getElementById("chat-end");
+  var IDLE_MS = (parseInt(root.getAttribute("data-idle-seconds"), 10) || 300) * 1000;
+  var MAX_CHARS = parseInt(root.getAttribute("data-max-chars"), 10) || 1000;
   var languageButtons = Array.prototype.slice.call(document.querySelectorAll(".chat-language"));
 
   function load(storage, key, fallback) {
@@ -98,8 +126,11 @@
     }
   }
 
+  var stored = load(sessionStorage, STORE.session, null) || {};
   var state = {
-    sessionId: load(localStorage, STORE.session, null),
+    sessionId: typeof stored.id === "string" ? stored.id : null,
+    secret: typeof stored.secret === "string" ? stored.secret : null,
+    idleTimer: null,
     lang: load(localStorage, STORE.language, "sq"),
     entries: load(sessionStorage, STORE.transcript, []),
     collect: load(sessionStorage, STORE.collect, null),
@@ -125,29 +156,61 @@
     return -1;
   }
 
+  function maskDigits(text, everyDigit) {
+    return text.replace(everyDigit ? ANY_DIGITS : DIGIT_RUN, MASK);
+  }
+
+  // Masked runs: dots on screen, words for a screen reader; the digits themselves were never kept.
+  function appendMasked(bubble, text, lang) {
+    text.split(MASK).forEach(function (part, index) {
+      if (index > 0) {
+        var dots = document.createElement("span");
+        dots.setAttribute("aria-hidden", "true");
+        dots.textContent = MASK;
+        var words = document.createElement("span");
+        words.className = "visually-hidden";
+        words.textContent = TEXTS[lang].maskedLabel;
+        bubble.append(dots, words);
+      }
+      if (part) bubble.append(document.createTextNode(part));
+    });
+  }
+
+  function speaker(entry) {
+    var texts = TEXTS[entry.lang || state.lang];
+    if (entry.who === "user") return texts.you;
+    if (entry.who === "agent") return texts.agent + " " + entry.agent;
+    return texts.assistant;
+  }
+
+  function stamp(at, lang) {
+    var element = document.createElement("time");
+    var date = new Date(at || Date.now());
+    element.className = "chat-time";
+    element.dateTime = date.toISOString();
+    element.textContent = date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+    return element;
+  }
+
   function renderEntry(entry, index, activeButtons) {
     var item = document.createElement("li");
     item.className = "chat-entry chat-entry-" + entry.who;
     if (entry.who === "notice") {
-      item.textContent = TEXTS[entry.lang || state.lang][entry.key] || "";
+      var texts = TEXTS[entry.lang || state.lang];
+      item.textContent = (texts[entry.key] || "").replace("{name}", entry.agent || "");
       return item;
     }
+    var label = document.createElement("span");
+    label.className = entry.who === "agent" ? "chat-speaker" : "chat-speaker visually-hidden";
+    label.textContent = speaker(entry) + (entry.who === "agent" ? "" : ":");
+    item.appendChild(label);
     var bubble = document.createElement("div");
     bubble.className = "chat-bubble";
-    if (entry.secret) {
-      // dots on screen, words for a screen reader; the digits themselves were never kept
-      var dots = document.createElement("span");
-      dots.setAttribute("aria-hidden", "true");
-      dots.textContent = MASK;
-      var words = document.createElement("span");
-      words.className = "visually-hidden";
-      words.textContent = TEXTS[entry.lang || state.lang].maskedLabel;
-      bubble.classList.add("chat-bubble-secret");
-      bubble.append(dots, words);
-    } else {
-      bubble.textContent = entry.text;
-    }
+    if (entry.secret) bubble.classList.add("chat-bubble-secret");
+    if (entry.who === "user") appendMasked(bubble, entry.text, entry.lang || state.lang);
+    else bubble.textContent = entry.text;
     if (entry.text) item.appendChild(bubble);
+    if (entry.text) item.appendChild(stamp(entry.at, entry.lang || state.lang));
     // Only the latest buttons are shown: the user's bubble says what was chosen from older ones.
     if (entry.buttons && entry.buttons.length && index === activeButtons) {
       var group = document.createElement("div");
@@ -159,6 +222,7 @@
         element.textContent = button.title;
         element.addEventListener("click", function () {
           sendMessage(button.payload, button.title, false);
+          input.focus(); // the buttons go with the answer: focus stays somewhere useful
         });
         group.appendChild(element);
       });
@@ -187,6 +251,7 @@
   }
 
   function addEntry(entry) {
+    entry.at = entry.at || Date.now();
     state.entries.push(entry);
     if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
     save(sessionStorage, STORE.transcript, state.entries);
@@ -245,6 +310,7 @@
     input.setAttribute("autocomplete", "off");
     if (digits) input.setAttribute("inputmode", "numeric");
     else input.removeAttribute("inputmode");
+    input.maxLength = MAX_CHARS;
     input.placeholder = secret ? t("secretPlaceholder") : digits ? t("digitsPlaceholder") : t("placeholder");
     inputLabel.textContent = secret ? t("secretLabel") : t("inputLabel");
     root.classList.toggle("chat-secret", secret);
@@ -275,6 +341,7 @@
 
   function startTyping() {
     stopTyping();
+    if (state.connection !== "online" || state.withAgent) return; // offline, or a person answers
     state.typingTimer = window.setTimeout(stopTyping, TYPING_TIMEOUT_MS);
     log.appendChild(typingIndicator());
     log.scrollTop = log.scrollHeight;
@@ -294,7 +361,6 @@
     while (state.pending.length) {
       socket.emit(root.getAttribute("data-user-event"), {
         message: state.pending.shift(),
-        session_id: state.sessionId,
         metadata: { language: state.lang }
       });
     }
@@ -306,9 +372,10 @@
     if (!message) return;
     if (shown !== null) {
       var secret = typed && isSecret();
-      var text = secret ? MASK : shown.replace(CARD_LIKE, MASK);
-      addEntry({ who: "user", text: text, secret: secret, lang: state.lang });
+      var text = typed ? maskDigits(shown, secret) : shown;
+      addEntry({ who: "user", text: text, secret: secret && text.indexOf(MASK) >= 0, lang: state.lang });
     }
+    restartIdleTimer();
     state.pending.push(message);
     enableButtons(false);
     startTyping();
@@ -321,9 +388,20 @@
     var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     if (LANGUAGES.indexOf(custom.lang) >= 0) setLanguage(custom.lang);
     var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    if (custom.desk === "joined" || custom.desk === "left") {
+      state.withAgent = custom.desk === "joined";
+      addEntry({ who: "notice", key: custom.desk === "joined" ? "agentJoined" : "agentLeft",
+        agent: String(custom.agent || ""), lang: state.lang });
+    }
+    notifyParent();
+    if (typeof custom.agent === "string" && message.text) {
+      addEntry({ who: "agent", agent: custom.agent, text: String(message.text), lang: state.lang });
+      return;
+    }
     if (message.text || buttons.length) {
       addEntry({
         who: "bot",
+        lang: state.lang,
         text: typeof message.text === "string" ? message.text : "",
         buttons: buttons.map(function (button) {
           return { title: String(button.title), payload: String(button.payload) };
@@ -351,25 +429,41 @@
       reconnectionDelayMax: 5000,
       timeout: 8000
     });
-    socket.on("connect", function () {
-      state.confirmed = false;
-      socket.emit("session_request", { session_id: state.sessionId });
-    });
-    socket.on("session_confirm", function (sessionId) {
-      var id = typeof sessionId === "string" ? sessionId : sessionId && sessionId.session_id;
-      if (id && id !== state.sessionId) {
-        // a new conversation (first visit, or the server did not know the old id): a fresh page
+    socket.on("connect", requestSession);
+    socket.on("session_required", requestSession);
+    socket.on("session_confirm", function (confirm) {
+      var id = confirm && confirm.session_id;
+      if (typeof id !== "string") return;
+      if (id !== state.sessionId) {
+        // a new conversation (first visit, expired, ended, or not this tab's): a fresh page
         state.sessionId = id;
-        save(localStorage, STORE.session, id);
-        state.entries = [];
+        state.secret = typeof confirm.secret === "string" ? confirm.secret : null;
+        save(sessionStorage, STORE.session, { id: state.sessionId, secret: state.secret });
+        var notices = state.entries.filter(function (entry) { return entry.who === "notice" && entry.keep; });
+        state.entries = notices;
+        if (confirm.reason === "expired") state.entries.push({ who: "notice", key: "expired", lang: state.lang, at: Date.now() });
+        state.pending = [];
         save(sessionStorage, STORE.transcript, state.entries);
         setCollect(null);
         render();
       }
       state.confirmed = true;
       showConnection("online");
-      if (!state.entries.length && !state.pending.length) sendMessage("/greet", null, false);
+      if (!state.entries.some(function (entry) { return entry.who !== "notice"; }) && !state.pending.length) {
+        sendMessage("/greet", null, false);
+      }
+      if (state.pending.length) startTyping();
       flush();
+    });
+    socket.on("session_ended", function () {
+      state.sessionId = null;
+      state.secret = null;
+      save(sessionStorage, STORE.session, null);
+      state.entries = [{ who: "notice", key: "ended", lang: state.lang, at: Date.now(), keep: true }];
+      save(sessionStorage, STORE.transcript, state.entries);
+      setCollect(null);
+      render();
+      requestSession();
     });
     socket.on(root.getAttribute("data-bot-event"), receive);
     socket.on("connect_error", function () {
@@ -386,11 +480,35 @@
     });
   }
 
+  function requestSession() {
+    state.confirmed = false;
+    if (socket) socket.emit("session_request", { session_id: state.sessionId, secret: state.secret, language: state.lang });
+  }
+
+  // The server drops an idle conversation's verification; the widget asks again when the time is
+  // up, so the user is told at once rather than at their next message.
+  function restartIdleTimer() {
+    if (state.idleTimer) window.clearTimeout(state.idleTimer);
+    state.idleTimer = window.setTimeout(function () {
+      if (state.connection === "online") requestSession();
+    }, IDLE_MS + 1000);
+  }
+
+  // Embedded by embed.js: the launcher shows an unread badge while the panel is closed.
+  function notifyParent() {
+    if (window.parent !== window) window.parent.postMessage({ bankWebchat: "message" }, "*");
+  }
+
   /* ---- wiring ------------------------------------------------------------------------------ */
+
+  endButton.addEventListener("click", function () {
+    if (socket && state.confirmed) socket.emit("session_end", {});
+    input.focus();
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value.trim();
+    var text = input.value.trim().slice(0, MAX_CHARS);
     input.value = "";
     if (text) sendMessage(text, text, true);
     input.focus();
@@ -405,7 +523,16 @@
     });
   });
 
+  var query = new URLSearchParams(window.location.search);
+  if (query.get("embed") === "1") document.documentElement.classList.add("chat-embedded");
+  ["brand", "brand-dark"].forEach(function (name) {
+    var colour = query.get(name);
+    if (colour && /^#[0-9a-fA-F]{3,8}$/.test(colour)) {
+      document.documentElement.style.setProperty("--" + name, colour);
+    }
+  });
   applyLanguage();
   render();
+  restartIdleTimer();
   connect();
 })();

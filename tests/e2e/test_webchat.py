@@ -8,8 +8,13 @@ demo bank. Each test is a web user: no caller ID, so the unregistered-caller rul
 from __future__ import annotations
 
 import asyncio
+import http.server
+import json
 import re
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Coroutine, Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,11 +24,11 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
-from bot.channels.webchat import bot_event, web_metadata, web_session_id
+from bot.channels.webchat import bot_event, web_metadata
 from bot.designer.screenshots import chromium
 from bot.i18n.money import write_amount
 from bot.menus import menu_for
-from bot.ops.stack import Stack
+from bot.ops.stack import Stack, init_demo_bank, running, scratch_config
 from tests.support import free_port
 
 WAIT_MS = 20_000
@@ -33,6 +38,30 @@ UNREACHABLE = {
     "sq": "Asistenti nuk mund të arrihet — po rilidhemi…",
     "en": "The assistant is unreachable — reconnecting…",
 }
+
+
+IDLE_SECONDS = 25  # BOT_WEB_IDLE_SECONDS of this module's assistant
+BANK_SITE_PORT = free_port()  # a bank page embedding the widget (test_embed...) is served here
+AGENT, AGENT_PASSWORD = "agent.ana", "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def stack(model: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The assistant for this module: short idle time, the bank site's origin, one agent."""
+    config = scratch_config(tmp_path_factory.mktemp("web"), model)
+    config.extra_env.update(BOT_WEB_IDLE_SECONDS=str(IDLE_SECONDS),
+                            BOT_WEB_ORIGINS=f"http://127.0.0.1:{BANK_SITE_PORT}")
+    init_demo_bank(config)
+    added = subprocess.run(
+        [sys.executable, "-m", "bot", "agents", "add", AGENT, "--password-stdin"],
+        input=AGENT_PASSWORD + "\n", env=config.environment(), capture_output=True, text=True,
+        timeout=60, check=False)
+    assert added.returncode == 0, added.stderr
+    stored = (config.var_dir / "agents.json").read_text()
+    assert AGENT_PASSWORD not in stored and "scrypt$" in stored
+    assert (config.var_dir / "agents.json").stat().st_mode & 0o077 == 0
+    with running(config) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +140,8 @@ def test_english_faq_wrong_then_right_pin_balance_and_reload(page: Page, stack: 
         bot_says(page, "Now enter the card's 4-digit PIN", times=attempt)
         expect_secret_input(page)
         say(page, pin)
-        expect(page.locator(".chat-entry-user").last).to_have_text(re.compile(DOTS))
-        assert not re.search(r"\d", page.locator(".chat-entry-user").last.inner_text())
+        expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(re.compile(DOTS))
+        assert not re.search(r"\d", page.locator(".chat-entry-user .chat-bubble").last.inner_text())
     bot_says(page, "We could not verify those card details.")
     bot_says(page, "Thank you, you are verified.")
     expect(page.locator("#chat-input")).to_have_attribute("type", "text")
@@ -236,6 +265,8 @@ def test_unreachable_assistant_shows_a_banner_and_reconnects_by_itself(
         # Switching the language while offline: the banner follows; the choice waits to be sent.
         button(page, "EN").click()
         expect(banner).to_have_text(UNREACHABLE["en"])
+        # nobody is typing while the assistant cannot be reached
+        expect(page.locator(".chat-entry-typing")).to_have_count(0)
 
         relay.up()
         expect(banner).to_be_hidden()
@@ -270,7 +301,7 @@ def test_a_bot_response_reaches_the_widget_as_one_event() -> None:
     }
 
 
-def test_a_web_page_cannot_claim_a_caller_id_or_another_channels_conversation() -> None:
+def test_a_web_page_cannot_claim_a_caller_id() -> None:
     claimed = {
         "caller_id": "+355694102047",
         "caller_id_sig": "00",
@@ -279,7 +310,268 @@ def test_a_web_page_cannot_claim_a_caller_id_or_another_channels_conversation() 
     }
     assert web_metadata(claimed) == {"language": "en"}
     assert web_metadata("not a mapping") == {}
-    own = web_session_id(None)
-    assert own.startswith("web-") and web_session_id(own) == own
-    for foreign in ("test-" + "a" * 32, "+355694102047", "web-../../x", 42):
-        assert web_session_id(foreign) not in (foreign, own)
+
+
+class RawClient:
+    """A socket.io client that is not the widget: what an attacker on the network runs."""
+
+    def __init__(self, url: str, origin: str | None = None) -> None:
+        import socketio
+
+        self.received: list[dict[str, Any]] = []
+        self.confirmed: list[dict[str, Any]] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self.received.append)
+        self.client.on("session_confirm", self.confirmed.append)
+        headers = {"Origin": origin} if origin else {}
+        self.client.connect(url, transports=["polling"], headers=headers, wait_timeout=10)
+
+    def session(self, session_id: str | None, secret: str | None = None) -> dict[str, Any]:
+        count = len(self.confirmed)
+        self.client.emit("session_request", {"session_id": session_id, "secret": secret})
+        wait_for(lambda: len(self.confirmed) > count)
+        return self.confirmed[-1]
+
+    def say(self, text: str, session_id: str | None = None) -> None:
+        self.client.emit("user_uttered", {"message": text, "session_id": session_id,
+                                          "metadata": {"language": "en"}})
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def wait_for(condition: Any, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def session_of(page: Page) -> dict[str, str]:
+    return json.loads(page.evaluate("() => sessionStorage.getItem('bank-webchat.session')"))
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_another_client_cannot_join_a_web_conversation_or_send_too_much(
+    page: Page, stack: Stack
+) -> None:
+    page.goto(f"{stack.config.rasa_url}/webchat/")
+    button(page, "2 · English").click()
+    bot_says(page, "Main menu.")
+    victim = session_of(page)
+    assert re.fullmatch(r"web-[0-9a-f]{32}", victim["id"]) and len(victim["secret"]) >= 40
+
+    attacker = RawClient(stack.config.rasa_url)
+    try:
+        # Knowing the id is not enough: no secret, or a wrong one, gets a conversation of its own.
+        for secret in (None, "x" * 43, victim["secret"][:-1] + "A"):
+            confirmed = attacker.session(victim["id"], secret)
+            assert confirmed["session_id"] != victim["id"]
+        # A message naming the victim's id goes to the attacker's own conversation.
+        attacker.say("1", session_id=victim["id"])
+        wait_for(lambda: attacker.received)
+        # The victim's page got nothing of it, and the victim's next answer reaches only them.
+        entries = page.locator(".chat-entry").count()
+        button(page, "1 · Individual customer").click()
+        bot_says(page, "Individual customers.")
+        time.sleep(1)
+        assert page.locator(".chat-entry").count() == entries + 2
+        assert not any("Individual customers." in event.get("text", "")
+                       for event in attacker.received)
+
+        # An over-long message never reaches the assistant; the answer is in the user's language.
+        before = len(attacker.received)
+        attacker.say("a" * 5000)
+        wait_for(lambda: len(attacker.received) > before)
+        assert attacker.received[-1]["text"] == (
+            "That message is too long for me (over 1,000 characters). Please send a shorter one.")
+        # ...and the assistant is still there for everyone.
+        button(page, "0 · Talk to an agent").wait_for()
+    finally:
+        attacker.close()
+
+    # Another site may not open the widget's socket.io connection.
+    import socketio
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        RawClient(stack.config.rasa_url, origin="https://evil.example")
+    allowed = RawClient(stack.config.rasa_url, origin=f"http://127.0.0.1:{BANK_SITE_PORT}")
+    allowed.close()
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_masking_labels_language_place_second_tab_and_end_chat(page: Page, stack: Stack) -> None:
+    url = f"{stack.config.rasa_url}/webchat/"
+    page.goto(url)
+    button(page, "2 · English").click()
+    bot_says(page, "Main menu.")
+    button(page, "1 · Individual customer").click()
+    # focus stays in the conversation, not on the page body
+    assert page.evaluate("() => document.activeElement.id") == "chat-input"
+    bot_says(page, "Individual customers.")
+    expect(page.locator(".chat-entry-bot .chat-speaker").last).to_have_text("Assistant:")
+    expect(page.locator(".chat-entry-user .chat-speaker").last).to_have_text("You:")
+    expect(page.locator(".chat-entry-user time").first).to_have_attribute(
+        "datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+
+    # A PIN typed anywhere is masked; words are not.
+    say(page, "my pin is 6274 ok")
+    expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(
+        re.compile("my pin is ••••.*ok"))
+    assert "6274" not in page.content()
+    assert "6274" not in page.evaluate("() => JSON.stringify({...sessionStorage})")
+
+    # The header switch keeps the place: the same menu, now in Albanian.
+    button(page, "SQ").click()
+    bot_says(page, menu_for("individual").prompt["sq"])
+    expect(page.locator(".chat-button")).to_have_text(titles("individual", "sq"))
+
+    # A second tab starts its own conversation and does not disturb the first.
+    before = page.locator(".chat-entry").all_inner_texts()
+    second = page.context.new_page()
+    second.goto(url)
+    expect(second.locator(".chat-button")).to_have_count(2)
+    assert session_of(second)["id"] != session_of(page)["id"]
+    time.sleep(1)
+    assert page.locator(".chat-entry").all_inner_texts() == before
+    second.close()
+
+    # Free text at a card prompt stays readable.
+    button(page, "EN").click()
+    bot_says(page, "Individual customers.", times=2)
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")
+    say(page, "I don't have my card with me")
+    expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(
+        "I don't have my card with me")
+
+    # End chat: the conversation ends on the server and the page starts afresh.
+    old = session_of(page)["id"]
+    button(page, "End chat").click()
+    expect(page.locator(".chat-entry-notice").first).to_have_text(
+        "The chat has ended. Your verification was cleared.")
+    expect(page.locator(".chat-button")).to_have_count(2)
+    assert session_of(page)["id"] != old
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_idle_conversation_loses_verification_and_says_so(page: Page, stack: Stack) -> None:
+    elira = demo_customer("registered_debit")
+    card = elira.card(CardKind.DEBIT)
+    page.goto(f"{stack.config.rasa_url}/webchat/")
+    button(page, "2 · English").click()
+    button(page, "1 · Individual customer").click()
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")
+    say(page, card.number)
+    bot_says(page, "Now enter the card's 4-digit PIN")
+    say(page, card.pin)
+    bot_says(page, "Thank you, you are verified.")
+    time.sleep(IDLE_SECONDS + 2)
+    expect(page.locator(".chat-entry-notice")).to_have_text(re.compile(
+        "For your security the chat started again after a few minutes without activity"))
+    button(page, "2 · English").click()
+    button(page, "1 · Individual customer").click()
+    button(page, "2 · Current account information").click()
+    bot_says(page, "Please enter the 16-digit number")  # verification is gone
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_an_agent_takes_over_a_web_customer_and_hands_back(browser: Browser, stack: Stack) -> None:
+    elira = demo_customer("registered_debit")
+    card = elira.card(CardKind.DEBIT)
+    customer_context = browser.new_context()
+    agent_context = browser.new_context()
+    try:
+        customer = customer_context.new_page()
+        customer.goto(f"{stack.config.rasa_url}/webchat/")
+        button(customer, "2 · English").click()
+        bot_says(customer, "Main menu.")
+        say(customer, f"my card is {card.number}")
+        button(customer, "1 · Individual customer").click()
+        button(customer, "0 · Talk to an agent").click()
+        expect(customer.locator(".chat-entry-notice")).to_have_text("Connecting you to an agent…")
+
+        agent = agent_context.new_page()
+        agent.goto(f"{stack.config.rasa_url}/agent/")
+        agent.get_by_label("Name").fill(AGENT)
+        agent.get_by_label("Password").fill("wrong password!")
+        agent.get_by_role("button", name="Sign in").click()
+        expect(agent.get_by_role("alert")).to_have_text("Wrong name or password.")
+        agent.get_by_label("Name").fill(AGENT)
+        agent.get_by_label("Password").fill(AGENT_PASSWORD)
+        agent.get_by_role("button", name="Sign in").click()
+        expect(agent.locator(".desk-handoff").first).to_contain_text("waiting")
+        agent.locator(".desk-handoff").first.click()
+        expect(agent.locator("#desk-context")).to_contain_text("en")
+        transcript = agent.locator("#desk-transcript")
+        expect(transcript).to_contain_text("Individual customers.")
+        assert card.number not in agent.content() and card.number[-12:] not in agent.content()
+        agent.get_by_role("button", name="Accept").click()
+        expect(customer.locator(".chat-entry-notice").last).to_have_text(
+            f"Agent {AGENT} joined the chat.")
+
+        agent.get_by_label("Reply to the customer").fill("Hello, how can I help?")
+        agent.get_by_label("Reply to the customer").press("Enter")
+        expect(customer.locator(".chat-entry-agent .chat-bubble")).to_have_text(
+            "Hello, how can I help?")
+        expect(customer.locator(".chat-entry-agent .chat-speaker")).to_have_text(f"Agent {AGENT}")
+        say(customer, "I lost my wallet, PIN 1234")
+        expect(transcript).to_contain_text("I lost my wallet, PIN ••••")
+        time.sleep(1)  # the assistant stays silent while the agent holds the conversation
+        assert customer.locator(".chat-entry-bot").last.inner_text().count("Hello") == 0
+
+        agent.get_by_role("button", name="End and return to the assistant").click()
+        expect(customer.locator(".chat-entry-notice").last).to_have_text(
+            "The agent has left the chat. You are back with the assistant.")
+        button(customer, "EN").click()  # the assistant answers again
+        say(customer, "main menu")
+        bot_says(customer, "Main menu.", times=2)
+    finally:
+        customer_context.close()
+        agent_context.close()
+
+
+BANK_PAGE = """<!doctype html><html><head><title>Bank</title></head><body><h1>Our bank</h1>
+<script src="{server}/webchat/embed.js" data-server="{server}" data-label="Chat"
+        data-brand="#004488"></script></body></html>"""
+
+
+@pytest.mark.rasa
+@pytest.mark.slow
+def test_embed_script_opens_the_widget_on_a_bank_page(page: Page, stack: Stack) -> None:
+    body = BANK_PAGE.format(server=stack.config.rasa_url).encode()
+
+    class BankSite(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", BANK_SITE_PORT), BankSite)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{BANK_SITE_PORT}/")
+        launcher = page.get_by_role("button", name="Chat")
+        launcher.click()
+        expect(launcher).to_have_attribute("aria-expanded", "true")
+        frame = page.frame_locator("#bank-chat-panel")
+        expect(frame.locator(".chat-button")).to_have_count(2)
+        frame.get_by_role("button", name="2 · English", exact=True).click()
+        expect(frame.locator(".chat-entry-bot .chat-bubble", has_text="Main menu.")
+               ).to_have_count(1)
+        brand = frame.locator("html").evaluate(
+            "element => getComputedStyle(element).getPropertyValue('--brand').trim()")
+        assert brand == "#004488"
+        launcher.click()  # closed: the next answer shows as an unread badge
+        expect(launcher).to_have_attribute("aria-expanded", "false")
+    finally:
+        site.shutdown()

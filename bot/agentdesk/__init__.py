@@ -1,0 +1,1 @@
+"""The agent desk: people who take over web conversations the assistant hands over."""
