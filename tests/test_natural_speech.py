@@ -62,7 +62,3 @@ def test_each_message_gets_its_language_from_the_nlu(report: HeldOutReport) -> N
              if parsed.language != language]
     assert accuracy >= MIN_LANGUAGE_ACCURACY, (accuracy, wrong)
 
-
-def test_keys_have_no_language(report: HeldOutReport) -> None:
-    keys = [parsed for parsed, _ in report.language_results() if parsed.expected == "press_key"]
-    assert keys == []
