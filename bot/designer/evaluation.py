@@ -1,9 +1,11 @@
 """Measuring the assistant: NLU per language on held-out examples, and the test stories.
 
-`bot evaluate` writes Rasa's reports (per-intent precision/recall/F1, confusion matrix and
-histogram images) under `reports/` (not committed), adds per-intent and per-FAQ-key F1 charts
-(`intent_f1.png`, `faq_f1.png`, bot.designer.f1_chart) and prints the summary figures that
-bench/RESULTS.md records.
+`bot evaluate` judges the newest fully trained model (after a fine-tuning it trains from
+scratch first: figures are never those of a fine-tuned model). It writes Rasa's reports
+(per-intent precision/recall/F1, confusion matrix and histogram images) under `reports/` (not
+committed), adds per-intent and per-FAQ-key F1 charts (`intent_f1.png`, `faq_f1.png`,
+bot.designer.f1_chart) and prints the summary figures that bench/RESULTS.md records, then the
+natural-speech, out-of-scope and language figures (bot.designer.held_out).
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.designer.f1_chart import plot_f1
+from bot.designer.held_out import HELD_OUT_DIR, HeldOutReport
+from bot.designer.training_plan import is_finetuned
 from bot.i18n import LANGUAGES
-from bot.ops.stack import VENV_BIN, rasa_environment
+from bot.ops.stack import VENV_BIN, latest_model, rasa_environment
 
-HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
+__all__ = ["HELD_OUT_DIR", "describe", "describe_held_out", "evaluate_all", "evaluate_nlu",
+           "evaluate_stories", "model_to_judge"]
 STORIES_DIR = PROJECT_ROOT / "tests" / "stories"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 
@@ -90,3 +95,22 @@ def describe(scores: NluScores) -> str:
     return (f"{scores.language}: {scores.examples} held-out examples, intent F1 "
             f"{scores.intent_f1:.3f} (macro {scores.intent_macro_f1:.3f}, accuracy "
             f"{scores.intent_accuracy:.3f}){optional}; report in {scores.report_dir}")
+
+
+def model_to_judge() -> Path:
+    """The newest model when it was trained from scratch; otherwise a full training first."""
+    newest = latest_model()
+    if newest is not None and not is_finetuned(newest):
+        return newest
+    from bot.ops.commands import train
+
+    print("the newest model is fine-tuned (or there is none); evaluating a fully trained one",
+          flush=True)
+    return train(full=True)
+
+
+def describe_held_out(report: HeldOutReport) -> list[str]:
+    lines = [f"{language}: natural speech macro-F1 {report.macro_f1('natural', language):.3f} "
+             f"(clean {report.macro_f1('clean', language):.3f}), out of scope rejected "
+             f"{report.rejected(language):.1%}" for language in LANGUAGES]
+    return lines + [f"language identified per message: {report.language_accuracy():.1%}"]

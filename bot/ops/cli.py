@@ -107,7 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"data problem: {problem}", file=sys.stderr)
     if problems:
         return 1
-    train(force=args.force)
+    train(force=args.force, full=args.full)
     return 0
 
 
@@ -126,16 +126,19 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     """NLU per language on the held-out examples, and the test stories; reports in reports/."""
     from pathlib import Path
 
-    from bot.designer.evaluation import describe, evaluate_all, evaluate_stories
-    from bot.ops.stack import latest_model
+    from bot.designer.evaluation import describe, evaluate_all, evaluate_stories, model_to_judge
 
-    model = latest_model()
-    if model is None:
-        print("no trained model: run `bot train` first", file=sys.stderr)
-        return 1
+    model = model_to_judge()
     out = Path(args.out)
     for scores in evaluate_all(model, out):
         print(describe(scores))
+    import asyncio
+
+    from bot.designer.evaluation import describe_held_out
+    from bot.designer.held_out import held_out_report, load_agent
+
+    for line in describe_held_out(asyncio.run(held_out_report(load_agent(model)))):
+        print(line)
     if not args.nlu_only:
         passed, failed = evaluate_stories(model, out)
         print(f"test stories: {passed} passed, {failed} failed; report in {out / 'stories'}")
@@ -164,7 +167,10 @@ def _add_service_commands(commands: argparse._SubParsersAction) -> None:
         handler=cmd_chat
     )
     train = commands.add_parser("train", help="validate the data and train the model")
-    train.add_argument("--force", action="store_true", help="retrain even if nothing changed")
+    train.add_argument("--full", action="store_true",
+                       help="train from scratch, never fine-tune (Rasa's cache still applies)")
+    train.add_argument("--force", action="store_true",
+                       help="train everything from scratch, ignoring Rasa's cache")
     train.set_defaults(handler=cmd_train)
     commands.add_parser("validate", help="validate the training data").set_defaults(
         handler=cmd_validate

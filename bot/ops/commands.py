@@ -11,6 +11,14 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
+from bot.designer.training_plan import (
+    EPOCH_FRACTION,
+    FINETUNED_SUFFIX,
+    plan,
+    project_fingerprint,
+    read_base,
+    write_base,
+)
 from bot.ops.stack import (
     VENV_BIN,
     Stack,
@@ -23,20 +31,36 @@ from bot.ops.stack import (
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
 
-def _rasa(*args: str) -> None:
-    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=PROJECT_ROOT, env=rasa_environment(),
-                   check=True)
+def _rasa(*args: str, cwd: Path = PROJECT_ROOT) -> None:
+    subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=cwd, env=rasa_environment(), check=True)
 
 
-def train(force: bool = False) -> Path:
-    """Train; Rasa's fingerprint skips the parts whose data did not change."""
+def train(force: bool = False, full: bool = False, root: Path = PROJECT_ROOT) -> Path:
+    """Fine-tune the last full model when only NLU examples or responses changed, else train
+    fully (Rasa's cache still skips the parts whose data did not change; `force` skips it too).
+    """
     started = time.monotonic()
+    models_dir = root / "models"
+    fingerprint = project_fingerprint(root)
+    base = read_base(models_dir)
+    decision = plan(fingerprint, base[1] if base else None, bool(base and base[0].exists()),
+                    full_requested=full or force)
     args = ["train", *RASA_FILES, "--out", "models"] + (["--force"] if force else [])
-    _rasa(*args)
-    model = latest_model()
+    if decision.finetune and base is not None:
+        print(f"fine-tuning {base[0].name} ({EPOCH_FRACTION:g} of the epochs): {decision.reason};"
+              " `bot train --full` trains from scratch", flush=True)
+        name = time.strftime("%Y%m%d-%H%M%S") + FINETUNED_SUFFIX
+        args += ["--finetune", str(base[0]), "--epoch-fraction", str(EPOCH_FRACTION),
+                 "--fixed-model-name", name]
+    else:
+        print(f"full training: {decision.reason}", flush=True)
+    _rasa(*args, cwd=root)
+    model = latest_model(models_dir)
     assert model is not None, "rasa train produced no model"
-    print(f"trained in {time.monotonic() - started:.0f}s: {model.relative_to(PROJECT_ROOT)}",
-          flush=True)
+    if not decision.finetune:
+        write_base(models_dir, model, fingerprint)
+    kind = "fine-tuned" if decision.finetune else "trained"
+    print(f"{kind} in {time.monotonic() - started:.0f}s: {model.relative_to(root)}", flush=True)
     return model
 
 
