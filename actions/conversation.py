@@ -8,13 +8,6 @@ from bot.bank.access import CallerLine, Channel
 from bot.bank.verification import Verifier
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang
 
-SERVICE_INTENTS = frozenset({
-    "card_info", "account_info", "check_balance", "check_all_balances", "request_statement",
-    "credit_limit", "last_card_transaction", "card_transactions_email", "verify_with_card",
-    "verify_with_customer_number", "no_card",
-})
-
-
 KEY_DISPATCHERS = frozenset({"action_menu_key", "action_navigate"})
 
 

@@ -42,6 +42,7 @@ from bot.bank.access import (
     Method,
     Proof,
     Refusal,
+    Service,
     decide,
     methods_for,
 )
@@ -194,6 +195,18 @@ class Verifier:
             attempt = self._check_customer_number(session, line, checked.value, Menu(menu))
             self._audit(session, line, Method.CUSTOMER_NUMBER, attempt)
         return attempt.result
+
+    def decision_for(
+        self, line: CallerLine, customer_id: int, method: Method, menu: Menu,
+        service: Service | None = None,
+    ) -> AccessDecision | None:
+        """What an already verified caller may get now, for `menu` (and `service`), from the
+        customer's facts as they are now; None if the customer is no longer one of ours."""
+        with self._sessions() as session:
+            facts = load_customer_facts(session, customer_id)
+        if facts is None:
+            return None
+        return decide(line, facts, Proof(Method(method)), Menu(menu), self._today(), service)
 
     def _check_card(
         self, session: Session, line: CallerLine, card: Card | None, pin: str, menu: Menu

@@ -20,7 +20,7 @@ from actions import backend as backend_module
 from actions.navigation import ActionMenuKey
 from actions.services import ActionService
 from actions.session import ActionSessionStart
-from actions.verification import ValidateCardForm
+from actions.verification import ValidateCardForm, ValidateCustomerNumberForm
 from bot.bank.access import CardKind
 from bot.bank.db import init_database
 from bot.bank.demo import DEMO_UNKNOWN_CARD, demo_customer
@@ -84,9 +84,10 @@ def validate(form: ValidateCardForm, slot: str, value: str | None, slots: dict[s
 def test_card_number_is_kept_only_as_digest_and_last_four() -> None:
     card = demo_customer("registered_credit").card(CardKind.CREDIT)
     result, _ = validate(ValidateCardForm(), "card_number", card.spaced, {})
-    token = result["card_number"]
+    token = result["card_token"]
     assert token.startswith("dg:") and token.endswith(":" + card.last_four)
     assert card.number not in token
+    assert card.number not in str(result) and card.last_four not in result["card_number"]
 
 
 @pytest.mark.parametrize(("typed", "response"), [
@@ -107,7 +108,7 @@ def test_right_pin_for_credit_card_allows_card_and_accounts_services() -> None:
     result, _ = validate(ValidateCardForm(), "card_pin", card.pin,
                          {**token, "verification_menu": "card"})
     assert result["verification_outcome"] == "verified"
-    assert result["card_pin"] == "verified"
+    assert result["card_pin"] == "done"
     assert set(result["allowed_services"]) >= {"credit_limit", "all_balances", "statement_email"}
 
 
@@ -127,7 +128,8 @@ def test_wrong_pin_and_unknown_card_are_answered_alike() -> None:
         result, dispatcher = validate(ValidateCardForm(), "card_pin", "0101", token)
         answers.append((result, dispatcher.messages))
     assert answers[0] == answers[1]
-    assert answers[0][0] == {"card_number": None, "card_pin": None, "verification_attempts": 1}
+    assert answers[0][0] == {"card_number": None, "card_pin": None, "card_token": None,
+                             "verification_attempts": 1}
 
 
 def test_credit_limit_is_read_from_the_bank() -> None:
@@ -188,3 +190,94 @@ def test_form_start_clearing_the_slots_is_not_an_attempt() -> None:
     result, dispatcher = validate(ValidateCardForm(), "card_number", None, {})
     assert result == {"card_number": None}
     assert dispatcher.messages == []
+
+
+def _verified(key: str, method: str, **slots: Any) -> dict[str, Any]:
+    customer = demo_customer(key)
+    return {"verified_customer": _customer_id(customer.customer_number), "verified_method": method,
+            "allowed_services": ["all_balances"], **slots}
+
+
+def _menu_message(dispatcher: CollectingDispatcher) -> dict[str, Any]:
+    return next(m for m in dispatcher.messages if "menu" in (m.get("custom") or {}))
+
+
+def test_r2_no_card_customer_is_not_offered_the_linked_balance() -> None:
+    no_card = demo_customer("registered_no_card")
+    slots = _verified("registered_no_card", "customer_number", output_mode="voice",
+                      caller_number=no_card.phone)
+    events, dispatcher = run(ActionService(), tracker(slots, intent="account_info"))
+    menu = _menu_message(dispatcher)
+    assert "1" not in menu["custom"]["keys"] and {"2", "3"} <= set(menu["custom"]["keys"])
+    assert "linked" not in menu["custom"]["speech"] and "linked" not in menu["text"]
+    assert all(not b["title"].startswith("1 ") for b in menu["buttons"])
+    assert slots_of(events)["allowed_services"] == ["all_balances", "statement_email"]
+    # the key that is not offered is an unknown key, as in any menu
+    pressed = {**slots, "menu": "accounts", "allowed_services": ["all_balances",
+                                                                   "statement_email"]}
+    events, dispatcher = run(ActionMenuKey(), tracker(pressed, intent="press_key", text="1"))
+    assert responses(dispatcher) == ["utter_invalid_key"]
+
+
+def test_debit_card_holder_is_offered_the_linked_balance() -> None:
+    slots = _verified("unregistered_debit", "card_pin")
+    _, dispatcher = run(ActionService(), tracker(slots, intent="account_info"))
+    assert "1" in _menu_message(dispatcher)["custom"]["keys"]
+
+
+def test_card_menu_after_customer_number_asks_for_card_and_pin() -> None:
+    arben = demo_customer("registered_credit")
+    slots = _verified("registered_credit", "customer_number", output_mode="voice",
+                      caller_number=arben.phone)
+    events, dispatcher = run(ActionService(), tracker(slots, intent="credit_limit"))
+    assert responses(dispatcher) == ["utter_needs_card_verification"]
+    assert slots_of(events)["verification_needed"] == "card_pin"
+
+
+def test_card_menu_without_credit_card_offers_the_accounts_menu() -> None:
+    slots = _verified("unregistered_debit", "card_pin")
+    events, dispatcher = run(ActionService(), tracker(slots, intent="card_info"))
+    assert responses(dispatcher) == ["utter_needs_credit_card"]
+    assert slots_of(events)["menu"] == "accounts"
+
+
+def test_forged_verification_slots_are_not_believed() -> None:
+    slots = {"verified_customer": "not-a-number", "verified_method": "verified",
+             "allowed_services": ["all_balances"]}
+    events, _ = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    assert slots_of(events)["verification_needed"] == "card_pin"
+
+
+@pytest.mark.parametrize("typed", ["verified", "failed", "done", "refused:under_age"])
+def test_typed_marker_at_the_pin_prompt_is_a_wrong_pin_format(typed: str) -> None:
+    card = demo_customer("unregistered_credit").card(CardKind.CREDIT)
+    token, _ = validate(ValidateCardForm(), "card_number", card.number, {})
+    result, dispatcher = validate(ValidateCardForm(), "card_pin", typed, token)
+    assert result == {"card_pin": None, "verification_attempts": 1}
+    assert responses(dispatcher) == ["utter_pin_wrong_format"]
+
+
+def test_typed_card_token_is_not_taken_as_a_card_number() -> None:
+    card = demo_customer("unregistered_credit").card(CardKind.CREDIT)
+    real, _ = validate(ValidateCardForm(), "card_number", card.number, {})
+    result, dispatcher = validate(ValidateCardForm(), "card_number", real["card_token"], {})
+    assert result == {"card_number": None, "verification_attempts": 1}
+    assert responses(dispatcher) == ["utter_card_number_wrong_length"]
+    # and a PIN after a typed token (no card_token set by us) asks for the card number again
+    result, _ = validate(ValidateCardForm(), "card_pin", card.pin,
+                         {"card_number": real["card_token"]})
+    assert result == {"card_pin": None, "card_number": None}
+
+
+@pytest.mark.parametrize("typed", ["verified", "failed", "done"])
+def test_typed_marker_at_the_customer_number_prompt_is_a_wrong_format(typed: str) -> None:
+    result, dispatcher = asyncio.run(_validate_customer_number(typed))
+    assert result == {"customer_number": None, "verification_attempts": 1}
+    assert responses(dispatcher) == ["utter_customer_number_wrong_format"]
+
+
+async def _validate_customer_number(value: str, slots: dict[str, Any] | None = None):
+    dispatcher = CollectingDispatcher()
+    result = await ValidateCustomerNumberForm().validate_customer_number(
+        value, dispatcher, tracker(slots), {})
+    return result, dispatcher
