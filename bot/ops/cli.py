@@ -147,7 +147,7 @@ def cmd_smtp_sink(args: argparse.Namespace) -> int:
     """Run the development SMTP server that saves every message as a file."""
     from pathlib import Path
 
-    from bot.mail.mailer.sink import serve
+    from bot.mail.sink import serve
 
     settings = Settings.from_env()
     serve(
