@@ -13,6 +13,7 @@ from actions.conversation import is_voice, language
 from actions.requests import service_of
 from bot.i18n import Lang
 from bot.menus import Menu, menu_for
+from bot.payloads import MenuPayload
 
 NEXT_STEP = {"sq": "Çfarë dëshironi të bëni më tej?", "en": "What would you like to do next?"}
 
@@ -42,19 +43,14 @@ def present(menu_name: str, dispatcher: CollectingDispatcher, tracker: Tracker,
     lang = lang or language(tracker)
     text = menu.spoken(lang) if is_voice(tracker) else (menu.prompt.get(lang) or NEXT_STEP[lang])
     dispatcher.utter_message(text=text, buttons=menu.buttons(lang),
-                             json_message=_menu_payload(menu, lang))
+                             json_message=menu_payload(menu, lang).to_dict())
     return [SlotSet("menu", menu_name)]
 
 
-def _menu_payload(menu: Menu, lang: Lang) -> dict[str, Any]:
+def menu_payload(menu: Menu, lang: Lang) -> MenuPayload:
     """What a voice or web client needs to drive the menu: its keys and their payloads."""
-    return {
-        "menu": menu.name,
-        "lang": lang,
-        "keys": {item.key: item.payload for item in menu.items},
-        "default_key": menu.default_key,
-        "speech": menu.spoken(lang),
-    }
+    return MenuPayload(menu.name, lang, {item.key: item.payload for item in menu.items},
+                       menu.default_key, menu.spoken(lang))
 
 
 def current_menu(tracker: Tracker) -> str:

@@ -18,7 +18,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
 from actions.conversation import caller_line, is_voice, language, latest_intent
-from actions.handoff import AGENT_QUEUE, hand_off
+from actions.handoff import hand_off
 from actions.menus import present
 from actions.presentation import amount, currency, day, masked_email
 from actions.requests import METHOD_CHOICES, REQUESTS, SERVICE_INTENTS, Request
@@ -31,6 +31,7 @@ from actions.verification_state import (
 from bot.bank.access import AccessDecision, Menu, Method, Refusal, Service, methods_for
 from bot.bank.statements import card_transactions_email, statement_email
 from bot.mail.mailer import Mailer
+from bot.payloads import HandoffQueue
 
 Events = list[dict[str, Any]]
 
@@ -85,7 +86,7 @@ class ActionService(Action):
         if outcome is not None and outcome.kind is OutcomeKind.FAILED:
             dispatcher.utter_message(response="utter_too_many_attempts")
             return [SlotSet("verification_attempts", 0)] + hand_off(
-                dispatcher, tracker, AGENT_QUEUE, "verification_failed")
+                dispatcher, tracker, HandoffQueue.AGENT, "verification_failed")
         if outcome is None or outcome.refusal is not None:
             refusal = outcome.refusal if outcome is not None else None
             dispatcher.utter_message(response=REFUSAL_RESPONSES.get(refusal, "utter_default"))
@@ -107,7 +108,7 @@ class ActionService(Action):
             return _needs("customer_number", pending, Menu.ACCOUNTS)
         if intent == "no_card":
             dispatcher.utter_message(response="utter_no_card_unregistered")
-            return hand_off(dispatcher, tracker, AGENT_QUEUE, "no_card_unregistered")
+            return hand_off(dispatcher, tracker, HandoffQueue.AGENT, "no_card_unregistered")
         dispatcher.utter_message(response="utter_method_not_allowed")
         return _needs("card_pin", pending, Menu.ACCOUNTS)
 

@@ -12,9 +12,9 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import LANGUAGES
+from bot.payloads import KEYS  # the keypad is defined with the payloads (bot.sip reads it)
 
 MENUS_FILE = PROJECT_ROOT / "menus.yml"
-KEYS = frozenset("0123456789*#")
 PRESS_WORDS = {"sq": "Shtypni", "en": "Press"}
 KEY_WORDS = {"sq": {"*": "yllin", "#": "kryqin"}, "en": {"*": "star", "#": "hash"}}
 

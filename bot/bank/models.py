@@ -34,6 +34,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from bot.bank.access import CardKind, Channel
+from bot.payloads import HandoffQueue  # the queues are defined with the hand-off payload
 
 # The seven statement currencies, in the order of the statement-currency menu (spec 4.2.2).
 CURRENCIES = ("ALL", "EUR", "USD", "GBP", "CHF", "AUD", "CAD")
@@ -71,11 +72,6 @@ class CardStatus(StrEnum):
 class AccountKind(StrEnum):
     CURRENT = "current"
     SAVINGS = "savings"
-
-
-class HandoffQueue(StrEnum):
-    AGENT = "agent"
-    POS_SUPPORT = "pos_support"
 
 
 class HandoffStatus(StrEnum):
