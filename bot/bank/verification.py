@@ -17,6 +17,12 @@ a voice call from a registered number, and only the line owner's own number veri
 customer number gives `NOT_VERIFIED` (whether it belongs to nobody or to another customer),
 so the line cannot be used to find out which customer numbers exist.
 
+Customer-number guessing is bounded like PINs: `lock_after` wrong customer numbers in a row,
+across conversations, lock the customer number for the calling number and for the line's
+customer (`models.CustomerNumberGuard`); after that even the right number gets `NOT_VERIFIED`,
+the same answer, and the audit log says `customer_number_locked`. A right number resets both
+counts. Card + PIN is not affected.
+
 Input that is not well formed (a 15-digit card number, a 3-digit PIN) is a `problem`, not an
 attempt: it is neither counted nor audited.
 """
@@ -31,6 +37,7 @@ from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.bank.access import (
@@ -47,7 +54,15 @@ from bot.bank.access import (
     methods_for,
 )
 from bot.bank.hashing import card_digest, hash_pin, last_four, verify_pin
-from bot.bank.models import Card, CardStatus, Customer, VerificationAttempt, utc_now
+from bot.bank.models import (
+    Card,
+    CardStatus,
+    Customer,
+    CustomerNumberGuard,
+    GuessSubject,
+    VerificationAttempt,
+    utc_now,
+)
 from bot.bank.repository import BankRepository, SessionFactory, load_customer_facts
 from bot.bank.validators import (
     InputProblem,
@@ -70,6 +85,8 @@ class Outcome(StrEnum):
     LOCKED = "locked"
     CARD_INACTIVE = "card_inactive"
     UNKNOWN_CUSTOMER = "unknown_customer"
+    WRONG_CUSTOMER_NUMBER_LOCKED = "wrong_customer_number_locked"  # the guess that locked it
+    CUSTOMER_NUMBER_LOCKED = "customer_number_locked"
     NOT_INDIVIDUAL = "not_individual"  # a business customer in the individual menus
 
 
@@ -191,6 +208,8 @@ class Verifier:
         checked = check_customer_number(customer_number)
         if checked.value is None:
             return _problem(checked.problem)
+        if Method.CUSTOMER_NUMBER in methods_for(Menu(menu), line):
+            self._ensure_guards(line)
         with self._sessions() as session, session.begin():
             attempt = self._check_customer_number(session, line, checked.value, Menu(menu))
             self._audit(session, line, Method.CUSTOMER_NUMBER, attempt)
@@ -236,15 +255,47 @@ class Verifier:
         if Method.CUSTOMER_NUMBER not in methods_for(menu, line):
             refused = AccessDecision(frozenset(), Refusal.METHOD_NOT_ALLOWED)
             return _Attempt(_refused(refused), VerificationResult(False, refused))
+        guards = self._guards(session, line)
         owner = session.get(Customer, line.trusted_owner_id)
-        if owner is not None and hmac.compare_digest(owner.customer_number, customer_number):
+        right = owner is not None and hmac.compare_digest(owner.customer_number, customer_number)
+        if any(guard.locked_at is not None for guard in guards):
+            return _Attempt(Outcome.CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED, line.trusted_owner_id)
+        if right:
+            for guard in guards:
+                guard.failed_attempts = 0
             return self._decide(session, line, owner.id, Proof(Method.CUSTOMER_NUMBER), menu)
+        for guard in guards:
+            guard.failed_attempts += 1
+        if any(guard.failed_attempts >= self._lock_after for guard in guards):
+            for guard in guards:
+                guard.locked_at = self._now()
+            return _Attempt(Outcome.WRONG_CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED,
+                            line.trusted_owner_id)
         other = session.scalar(
             select(Customer.id).where(Customer.customer_number == customer_number)
         )
         if other is None:
             return _Attempt(Outcome.UNKNOWN_CUSTOMER, NOT_VERIFIED)
         return _Attempt(_refused_for(Refusal.OTHER_CUSTOMERS_NUMBER), NOT_VERIFIED, other)
+
+    def _ensure_guards(self, line: CallerLine) -> None:
+        """Make the line's guess counters on first use (each in its own transaction, so that
+        a parallel first guess that made it already is no error)."""
+        for kind, subject in _guard_subjects(line):
+            with self._sessions() as session:
+                if session.scalar(_guard_query(kind, subject)) is not None:
+                    continue
+                session.add(CustomerNumberGuard(subject_kind=kind.value, subject=subject,
+                                                failed_attempts=0))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+
+    def _guards(self, session: Session, line: CallerLine) -> list[CustomerNumberGuard]:
+        """The guess counters of the calling number and of its customer, locked for update."""
+        return [session.scalar(_guard_query(kind, subject).with_for_update())
+                for kind, subject in _guard_subjects(line)]
 
     def _decide(
         self,
@@ -278,6 +329,17 @@ class Verifier:
                 card_last_four=attempt.last_four,
             )
         )
+
+
+def _guard_subjects(line: CallerLine) -> tuple[tuple[GuessSubject, str], ...]:
+    return ((GuessSubject.PHONE, str(line.number)),
+            (GuessSubject.CUSTOMER, str(line.trusted_owner_id)))
+
+
+def _guard_query(kind: GuessSubject, subject: str):
+    return select(CustomerNumberGuard).where(
+        CustomerNumberGuard.subject_kind == kind.value, CustomerNumberGuard.subject == subject
+    )
 
 
 def _refused_for(refusal: Refusal) -> str:

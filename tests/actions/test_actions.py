@@ -281,3 +281,20 @@ async def _validate_customer_number(value: str, slots: dict[str, Any] | None = N
     result = await ValidateCustomerNumberForm().validate_customer_number(
         value, dispatcher, tracker(slots), {})
     return result, dispatcher
+
+
+def test_customer_number_guesses_are_bounded_across_conversations() -> None:
+    """Two wrong numbers in one call, one in the next: the right one then gets the same answer
+    as a wrong one (the limit is kept in the bank, not in the conversation)."""
+    gentian = demo_customer("registered_no_card")
+    line = {"output_mode": "voice", "caller_number": gentian.phone}
+    answers = []
+    for sender, typed, used in [("call-1", "999999999", 0), ("call-1", "999999998", 1),
+                                ("call-2", "999999997", 0), ("call-2", gentian.customer_number, 1)]:
+        dispatcher = CollectingDispatcher()
+        result = asyncio.run(ValidateCustomerNumberForm().validate_customer_number(
+            typed, dispatcher, tracker({**line, "verification_attempts": used}, sender=sender),
+            {}))
+        answers.append((result, responses(dispatcher)))
+    assert all(r == ["utter_customer_number_not_verified"] for _, r in answers)
+    assert answers[-1][0] == {"customer_number": None, "verification_attempts": 2}
