@@ -139,9 +139,19 @@ def test_credit_limit_is_read_from_the_bank() -> None:
          "verified_customer": _customer_id(arben.customer_number)}, intent="credit_limit"))
     message = dispatcher.messages[0]
     assert message["response"] == "utter_credit_limit"
-    assert message["approved_limit"] == "300,000 ALL"
-    assert message["amount_due"] == "87,550 ALL"  # 87,549.50 rounds to whole lekë
+    assert message["approved_limit"] == "300,000.00 ALL"
+    assert message["amount_due"] == "87,549.50 ALL"  # exact, to the qindarka
     assert slots_of(events)["menu"] == "credit_limit_done"
+
+
+def test_credit_limit_is_said_exactly_on_the_phone() -> None:
+    arben = demo_customer("registered_credit")
+    _, dispatcher = run(ActionService(), tracker(
+        {"allowed_services": ["credit_limit"], "verified_method": "card_pin",
+         "verified_customer": _customer_id(arben.customer_number), "output_mode": "voice",
+         "caller_number": arben.phone}, intent="credit_limit"))
+    assert dispatcher.messages[0]["amount_due"] == (
+        "eighty-seven thousand five hundred and forty-nine lek and fifty qindarka")
 
 
 def test_card_service_without_verification_asks_for_card_and_pin() -> None:

@@ -95,7 +95,7 @@ def test_wrong_pin_then_right_pin_then_balance(web_user: Conversation) -> None:
     verify_with_card(web_user, card.number, card.pin)
     assert web_user.custom("menu") == "accounts"
     web_user.say("1")
-    assert "64,210 ALL" in web_user.text()  # lek balances are given in whole lekë
+    assert "64,210.40 ALL" in web_user.text()  # exact, to the qindarka
     assert web_user.custom("menu") == "linked_balance_done"
 
 
