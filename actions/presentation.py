@@ -27,8 +27,13 @@ def day(value: date, lang: Lang, voice: bool, today: date | None = None) -> str:
     return write_date(value, lang)
 
 
-def currency(code: str, lang: Lang, voice: bool) -> str:
-    return currency_name(code, lang) if voice else code
+def currency(code: str, lang: Lang, voice: bool, *, before_noun: bool = False) -> str:
+    """The currency's name (voice) or code (text). `before_noun`: as it qualifies a noun, which
+    English says in the singular ("your Canadian dollar accounts") and Albanian after "në" in
+    the plural ("llogaritë tuaja në dollarë kanadezë")."""
+    if not voice:
+        return code
+    return currency_name(code, lang, plural=not (before_noun and lang == "en"))
 
 
 def masked_email(address: str) -> str:

@@ -268,7 +268,8 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
     if not await _send(services.mailer, message):
         dispatcher.utter_message(response="utter_email_failed")
         return events + present("accounts", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_statement_sent", currency=currency(code, lang, voice),
+    dispatcher.utter_message(response="utter_statement_sent",
+                             currency=currency(code, lang, voice, before_noun=True),
                              email=masked_email(address))
     return events + present("accounts", dispatcher, tracker)
 

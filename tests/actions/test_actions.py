@@ -18,6 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend as backend_module
 from actions.navigation import ActionMenuKey
+from actions.presentation import currency
 from actions.services import ActionService
 from actions.session import ActionSessionStart
 from actions.verification import ValidateCardForm, ValidateCustomerNumberForm
@@ -308,3 +309,18 @@ def test_customer_number_guesses_are_bounded_across_conversations() -> None:
         answers.append((result, responses(dispatcher)))
     assert all(r == ["utter_customer_number_not_verified"] for _, r in answers)
     assert answers[-1][0] == {"customer_number": None, "verification_attempts": 2}
+
+
+@pytest.mark.parametrize(("code", "lang", "before_noun", "said"), [
+    ("CAD", "en", True, "Canadian dollar"),  # "your Canadian dollar accounts"
+    ("CAD", "en", False, "Canadian dollars"),  # "no account in Canadian dollars"
+    ("CAD", "sq", True, "dollarë kanadezë"),  # "llogaritë tuaja në dollarë kanadezë"
+    ("CHF", "sq", True, "franga zvicerane"),
+    ("EUR", "en", True, "euro"),
+    ("GBP", "en", True, "British pound"),
+    ("CAD", "en", True, "CAD"),  # written: the code
+])
+def test_currency_names_fit_the_sentence(code: str, lang: str, before_noun: bool,
+                                         said: str) -> None:
+    voice = said != code
+    assert currency(code, lang, voice, before_noun=before_noun) == said
