@@ -131,5 +131,8 @@ class ValidateCustomerNumberForm(FormValidationAction):
         result = services.verifier.verify_customer_number(line, checked.value, Menu.ACCOUNTS)
         if result.verified:
             return {"customer_number": FORM_SLOT_DONE, **_outcome_slots(result, "customer_number")}
+        if result.refusal is not None:  # another customer's number: as with their card
+            return {"customer_number": FORM_SLOT_DONE,
+                    OUTCOME_SLOT: refused(result.refusal).to_slot()}
         return _retry(tracker, dispatcher, "utter_customer_number_not_verified", self.FORM_SLOTS,
                       {"customer_number": None})

@@ -12,10 +12,12 @@ need, and keeps three promises (docs/architecture.md):
 - Audit. Every attempt is written to `verification_attempts` with its real outcome, the card's
   last four digits at most, never the PIN or the full card number.
 
-The customer number is no secret, so it is only accepted where it cannot be used to probe: on
-a voice call from a registered number, and only the line owner's own number verifies. Any other
-customer number gives `NOT_VERIFIED` (whether it belongs to nobody or to another customer),
-so the line cannot be used to find out which customer numbers exist.
+The customer number is no secret, so it is only accepted on a voice call from a registered
+number, and only the line owner's own number verifies. Another customer's number gets the same
+answer as another customer's card (`OTHER_CUSTOMERS_NUMBER`, spec table row 7: one answer for
+both); a number that belongs to nobody gets `NOT_VERIFIED`. That tells a registered caller
+whether a number they typed is some customer's, which is why guessing is bounded (below): at
+most `lock_after` guesses per calling number and per customer, ever, not per call.
 
 Customer-number guessing is bounded like PINs: `lock_after` wrong customer numbers in a row,
 across conversations, lock the customer number for the calling number and for the line's
@@ -97,7 +99,7 @@ class VerificationResult:
     - `problem`: the input was not well formed (nothing was checked);
     - `verified=False`, no decision: the details could not be verified (always this same value);
     - `verified=False` with a decision: the method is not accepted on this line (nothing was
-      checked);
+      checked), or the customer number given is another customer's;
     - `verified=True`: the proof was right; `decision` says what the caller may get. The
       customer, card kind and last four are given only when some service is allowed.
     """
@@ -276,7 +278,8 @@ class Verifier:
         )
         if other is None:
             return _Attempt(Outcome.UNKNOWN_CUSTOMER, NOT_VERIFIED)
-        return _Attempt(_refused_for(Refusal.OTHER_CUSTOMERS_NUMBER), NOT_VERIFIED, other)
+        refused = AccessDecision(frozenset(), Refusal.OTHER_CUSTOMERS_NUMBER)
+        return _Attempt(_refused(refused), VerificationResult(False, refused), other)
 
     def _ensure_guards(self, line: CallerLine) -> None:
         """Make the line's guess counters on first use (each in its own transaction, so that

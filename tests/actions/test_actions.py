@@ -324,3 +324,17 @@ def test_currency_names_fit_the_sentence(code: str, lang: str, before_noun: bool
                                          said: str) -> None:
     voice = said != code
     assert currency(code, lang, voice, before_noun=before_noun) == said
+
+
+def test_another_customers_number_gets_one_answer_by_card_or_customer_number() -> None:
+    """Elira's registered phone, Mirela's customer number or card: the same refusal."""
+    elira, mirela = demo_customer("registered_debit"), demo_customer("unregistered_credit")
+    line = {"output_mode": "voice", "caller_number": elira.phone}
+    by_number, _ = asyncio.run(_validate_customer_number(mirela.customer_number, line))
+    card = mirela.card(CardKind.CREDIT)
+    token, _ = validate(ValidateCardForm(), "card_number", card.number, line)
+    by_card, _ = validate(ValidateCardForm(), "card_pin", card.pin, {**line, **token})
+    assert by_number["verification_outcome"] == by_card["verification_outcome"] == (
+        "refused:other_customers_number")
+    _, dispatcher = run(ActionService(), tracker({**line, **by_number}))
+    assert responses(dispatcher) == ["utter_other_customers_number"]

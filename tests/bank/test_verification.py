@@ -204,14 +204,16 @@ def test_another_customers_number_with_a_card(verifier: Verifier, repository, se
 def test_another_customers_number_with_a_customer_number(
     verifier: Verifier, repository, sessions
 ) -> None:
-    """The customer number only verifies its own line: another customer's number gets the same
-    answer as a number that exists nowhere, so the line cannot probe customer numbers."""
+    """The customer number only verifies its own line: another customer's number gets the
+    answer another customer's card gets (one answer for both); nothing else about them."""
     owner = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.phone_owner)
     holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
     line = line_of(verifier, owner.phone)
     others = verifier.verify_customer_number(line, holder.customer_number, Menu.ACCOUNTS)
     nobodys = verifier.verify_customer_number(line, "999999999", Menu.ACCOUNTS)
-    assert others == nobodys == NOT_VERIFIED
+    assert nobodys == NOT_VERIFIED
+    assert_refused(others, Refusal.OTHER_CUSTOMERS_NUMBER)
+    assert not others.verified
     holder_id = customer_id_of(repository, holder.key)
     assert audit(sessions)[-2:] == [
         ("customer_number", "refused_other_customers_number", holder_id, None),
@@ -443,7 +445,8 @@ def test_customer_number_guessing_is_bounded_across_calls(
     the right number is then refused with the same answer, and card + PIN still works."""
     holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
     assert _guess(verifier, GENTIAN.phone, "999999999") == NOT_VERIFIED
-    assert _guess(verifier, GENTIAN.phone, holder.customer_number) == NOT_VERIFIED
+    assert _guess(verifier, GENTIAN.phone, holder.customer_number).refusal is (
+        Refusal.OTHER_CUSTOMERS_NUMBER)
     again = Verifier(session_factory(str(sessions.kw["bind"].url)), card_key)
     assert _guess(again, GENTIAN.phone, "999999998") == NOT_VERIFIED
     assert _guess(again, GENTIAN.phone, GENTIAN.customer_number) == NOT_VERIFIED
