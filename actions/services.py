@@ -140,13 +140,13 @@ class ActionService(Action):
 
     def _ask_verification(self, intent: str, request: Request, dispatcher: CollectingDispatcher,
                           tracker: Tracker) -> Events:
+        """Card menu: card + PIN. Accounts menu: the published 1/2 choice for every caller
+        (spec 4.2.2); choosing the customer number off a registered phone is answered with
+        the rule (`_choose_method`)."""
         if request.menu is Menu.CARD:
             return _needs("card_pin", intent, Menu.CARD)
-        line = caller_line(tracker, backend().verifier)
-        if Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line):
-            return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
-                                                                 tracker)
-        return _needs("card_pin", intent, Menu.ACCOUNTS)
+        return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
+                                                             tracker)
 
 
 def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:

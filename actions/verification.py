@@ -29,7 +29,7 @@ from actions.verification_state import (
     CardToken,
     refused,
 )
-from bot.bank.access import Menu
+from bot.bank.access import Menu, Method, methods_for
 from bot.bank.validators import InputProblem, check_card_number, check_customer_number, check_pin
 
 CARD_PROBLEM_RESPONSES = {
@@ -56,6 +56,11 @@ def _retry(tracker: Tracker, dispatcher: CollectingDispatcher, response: str,
 
 def _menu(tracker: Tracker) -> Menu:
     return Menu.CARD if tracker.get_slot("verification_menu") == "card" else Menu.ACCOUNTS
+
+
+def _customer_number_allowed(tracker: Tracker) -> bool:
+    line = caller_line(tracker, backend().verifier)
+    return Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
 
 
 def _outcome_slots(result, method: str) -> dict[str, Any]:
@@ -89,6 +94,8 @@ class ValidateCardForm(FormValidationAction):
             token = CardToken.of(checked.value, backend().card_key)
             return {"card_number": FORM_SLOT_DONE, CARD_TOKEN_SLOT: token.to_slot()}
         response = CARD_PROBLEM_RESPONSES.get(checked.problem, "utter_card_number_wrong_length")
+        if check_customer_number(str(value)).ok and not _customer_number_allowed(tracker):
+            response = "utter_method_not_allowed"  # a customer number, off a registered phone
         return _retry(tracker, dispatcher, response, self.FORM_SLOTS, {"card_number": None})
 
     async def validate_card_pin(self, value: Any, dispatcher: CollectingDispatcher,

@@ -255,8 +255,9 @@ def test_card_menu_without_credit_card_offers_the_accounts_menu() -> None:
 def test_forged_verification_slots_are_not_believed() -> None:
     slots = {"verified_customer": "not-a-number", "verified_method": "verified",
              "allowed_services": ["all_balances"]}
-    events, _ = run(ActionService(), tracker(slots, intent="check_all_balances"))
-    assert slots_of(events)["verification_needed"] == "card_pin"
+    events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    assert slots_of(events)["menu"] == "accounts_method"  # asked to identify, nothing served
+    assert not any(m.get("response") == "utter_all_balances" for m in dispatcher.messages)
 
 
 @pytest.mark.parametrize("typed", ["verified", "failed", "done", "refused:under_age"])
@@ -338,3 +339,23 @@ def test_another_customers_number_gets_one_answer_by_card_or_customer_number() -
         "refused:other_customers_number")
     _, dispatcher = run(ActionService(), tracker({**line, **by_number}))
     assert responses(dispatcher) == ["utter_other_customers_number"]
+
+
+@pytest.mark.parametrize("slots", [{}, {"output_mode": "voice",
+                                        "caller_number": "+355694109990"}], ids=["web", "call"])
+def test_every_caller_gets_the_same_method_choice(slots: dict[str, Any]) -> None:
+    events, dispatcher = run(ActionService(), tracker(slots, intent="account_info"))
+    assert slots_of(events)["menu"] == "accounts_method"
+    assert slots_of(events)["verification_needed"] is None
+    # choosing the customer number off a registered phone is answered with the rule
+    events, dispatcher = run(ActionService(), tracker(
+        {**slots, "pending_service": "account_info"}, intent="verify_with_customer_number"))
+    assert responses(dispatcher) == ["utter_method_not_allowed"]
+    assert slots_of(events)["verification_needed"] == "card_pin"
+
+
+def test_customer_number_at_the_card_prompt_is_answered_with_the_rule() -> None:
+    gentian = demo_customer("registered_no_card")
+    result, dispatcher = validate(ValidateCardForm(), "card_number", gentian.customer_number, {})
+    assert result == {"card_number": None, "verification_attempts": 1}
+    assert responses(dispatcher) == ["utter_method_not_allowed"]

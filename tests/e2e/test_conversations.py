@@ -27,6 +27,8 @@ def start_in(conversation: Conversation, language_key: str) -> None:
 
 
 def verify_with_card(conversation: Conversation, number: str, pin: str) -> None:
+    if conversation.custom("menu") == "accounts_method":  # every caller is offered 1 / 2
+        conversation.say("1")
     assert conversation.custom("collect")["slot"] == "card_number"
     conversation.say(number)
     assert conversation.custom("collect")["slot"] == "card_pin"
@@ -87,7 +89,7 @@ def test_wrong_pin_then_right_pin_then_balance(web_user: Conversation) -> None:
     card = elira.card(CardKind.DEBIT)
     start_in(web_user, "2")
     web_user.say("1")
-    web_user.say("2")  # a web user has no caller ID: straight to card + PIN
+    web_user.say("2")  # the 1 / 2 method choice; a web user then takes card + PIN
     wrong = "0000" if card.pin != "0000" else "1111"
     verify_with_card(web_user, card.number, wrong)
     assert "could not verify those card details" in web_user.text()
@@ -119,8 +121,10 @@ def test_web_user_cannot_claim_a_phone_number(stack: Stack) -> None:
     start_in(forged, "2")
     forged.say("1")
     forged.say("2")
-    # only a trusted registered number is offered the customer number
-    assert forged.custom("menu") != "accounts_method"
+    # the customer number is accepted only from a trusted registered number
+    assert forged.custom("menu") == "accounts_method"
+    forged.say("2")
+    assert "accepted only when you call from your phone number registered" in forged.text()
     assert forged.custom("collect")["slot"] == "card_number"
 
 
