@@ -31,6 +31,13 @@ def latest_intent(tracker: Tracker) -> str | None:
     return (tracker.latest_message or {}).get("intent", {}).get("name")
 
 
+def chosen_by_key(tracker: Tracker) -> bool:
+    """Whether the caller's last message was a key or a button (a choice from a menu), not
+    words that the NLU interpreted."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return tracker.latest_action_name in KEY_DISPATCHERS or text.startswith("/")
+
+
 def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 

@@ -17,7 +17,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
-from actions.conversation import caller_line, is_voice, language, latest_intent
+from actions.conversation import (
+    caller_line,
+    chosen_by_key,
+    is_voice,
+    language,
+    latest_intent,
+)
 from actions.handoff import hand_off
 from actions.menus import present
 from actions.presentation import amount, currency, day, masked_email
@@ -115,6 +121,9 @@ class ActionService(Action):
     async def _serve(self, intent: str | None, dispatcher: CollectingDispatcher,
                      tracker: Tracker) -> Events:
         intent = intent if intent in REQUESTS else "account_info"
+        if intent == "card_transactions_email" and not chosen_by_key(tracker):
+            # "what were my last transactions": read the last one, offer the list by email
+            intent = "last_card_transaction"
         request = REQUESTS[intent]
         decision = _decision(tracker, request)
         if decision is None:

@@ -359,3 +359,24 @@ def test_customer_number_at_the_card_prompt_is_answered_with_the_rule() -> None:
     result, dispatcher = validate(ValidateCardForm(), "card_number", gentian.customer_number, {})
     assert result == {"card_number": None, "verification_attempts": 1}
     assert responses(dispatcher) == ["utter_method_not_allowed"]
+
+
+def test_last_transactions_in_words_are_read_and_the_email_offered() -> None:
+    arben = demo_customer("registered_credit")
+    slots = {**_verified("registered_credit", "card_pin"),
+             "allowed_services": ["last_card_transaction", "card_transactions_email"]}
+    events, dispatcher = run(ActionService(), tracker(slots, intent="card_transactions_email",
+                                                      text="what were my last transactions"))
+    assert responses(dispatcher)[0] == "utter_last_card_transaction"
+    assert slots_of(events)["menu"] == "last_transaction_done"
+    menu = _menu_message(dispatcher)
+    assert menu["custom"]["keys"]["3"] == "/card_transactions_email"
+    assert "Transaction list by email" in str(menu["buttons"])
+    # pressing 3 there is the explicit choice: the list is emailed (here no mail server: fails)
+    pressed = Tracker("s1", {"language": "en", "output_mode": "text", **slots,
+                             "key_intent": "card_transactions_email"},
+                      {"intent": {"name": "press_key"}, "entities": [], "text": "3"}, [], False,
+                      None, {}, "action_menu_key")
+    _, dispatcher = run(ActionService(), pressed)
+    assert responses(dispatcher)[0] == "utter_email_failed"
+    assert arben.email  # she has an address: the failure is the missing mail server
