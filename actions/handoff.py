@@ -48,7 +48,8 @@ def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue, reason: str,
              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Record the hand-off and tell the channel to transfer the caller."""
+    """Record the hand-off and tell the channel to transfer the caller; on the phone, a
+    hand-off to an agent is preceded by the tariff notice (never in the web chat)."""
     handoff_id = backend().repository.record_handoff(
         queue=queue,
         reason=reason,
@@ -58,6 +59,8 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQ
         context=_context(tracker, reason, extra or {}),
     )
     payload = HandoffPayload(HandoffQueue(queue), handoff_id, reason)
+    if is_voice(tracker) and payload.queue is HandoffQueue.AGENT:
+        dispatcher.utter_message(response="utter_tariff_notice")
     dispatcher.utter_message(json_message=payload.to_dict())
     return [SlotSet("handoff_queue", payload.queue.value)]
 

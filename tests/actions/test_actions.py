@@ -17,6 +17,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend as backend_module
+from actions.handoff import ActionHandoff
 from actions.navigation import ActionMenuKey
 from actions.presentation import currency
 from actions.services import ActionService
@@ -380,3 +381,20 @@ def test_last_transactions_in_words_are_read_and_the_email_offered() -> None:
     _, dispatcher = run(ActionService(), pressed)
     assert responses(dispatcher)[0] == "utter_email_failed"
     assert arben.email  # she has an address: the failure is the missing mail server
+
+
+@pytest.mark.parametrize(("intent", "voice", "heard"), [
+    ("lost_card", True, ["utter_lost_card", "utter_tariff_notice"]),
+    ("talk_to_agent", True, ["utter_connecting_agent", "utter_tariff_notice"]),
+    ("complaint", True, ["utter_complaint_recorded", "utter_tariff_notice"]),
+    ("pos_support", True, ["utter_connecting_pos_support"]),
+    ("lost_card", False, ["utter_lost_card"]),
+    ("talk_to_agent", False, ["utter_connecting_agent"]),
+    ("complaint", False, ["utter_complaint_recorded"]),
+])
+def test_tariff_notice_only_before_phone_hand_offs_to_an_agent(intent: str, voice: bool,
+                                                              heard: list[str]) -> None:
+    slots = {"output_mode": "voice", "caller_number": "+355694109990"} if voice else {}
+    _, dispatcher = run(ActionHandoff(), tracker(slots, intent=intent))
+    assert responses(dispatcher) == heard
+    assert "handoff" in dispatcher.messages[-1]["custom"]  # said before the transfer
