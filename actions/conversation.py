@@ -8,13 +8,6 @@ from bot.bank.access import CallerLine, Channel
 from bot.bank.verification import Verifier
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang
 
-SERVICE_INTENTS = frozenset({
-    "card_info", "account_info", "check_balance", "check_all_balances", "request_statement",
-    "credit_limit", "last_card_transaction", "card_transactions_email", "verify_with_card",
-    "verify_with_customer_number", "no_card",
-})
-
-
 KEY_DISPATCHERS = frozenset({"action_menu_key", "action_navigate"})
 
 
@@ -36,6 +29,13 @@ def latest_intent(tracker: Tracker) -> str | None:
     if tracker.latest_action_name in KEY_DISPATCHERS and tracker.get_slot("key_intent"):
         return tracker.get_slot("key_intent")
     return (tracker.latest_message or {}).get("intent", {}).get("name")
+
+
+def chosen_by_key(tracker: Tracker) -> bool:
+    """Whether the caller's last message was a key or a button (a choice from a menu), not
+    words that the NLU interpreted."""
+    text = str((tracker.latest_message or {}).get("text") or "")
+    return tracker.latest_action_name in KEY_DISPATCHERS or text.startswith("/")
 
 
 def latest_entity(tracker: Tracker, entity: str) -> str | None:

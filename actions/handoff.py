@@ -16,17 +16,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
 from actions.conversation import is_voice, language, latest_intent
-
-AGENT_QUEUE = "agent"
-POS_QUEUE = "pos_support"
+from bot.payloads import HandoffPayload, HandoffQueue
 
 # intent -> (queue, what the caller hears first)
 HANDOFFS = {
-    "lost_card": (AGENT_QUEUE, "utter_lost_card"),
-    "talk_to_agent": (AGENT_QUEUE, "utter_connecting_agent"),
-    "other_information": (AGENT_QUEUE, "utter_connecting_agent"),
-    "pos_support": (POS_QUEUE, "utter_connecting_pos_support"),
-    "complaint": (AGENT_QUEUE, None),
+    "lost_card": (HandoffQueue.AGENT, "utter_lost_card"),
+    "talk_to_agent": (HandoffQueue.AGENT, "utter_connecting_agent"),
+    "other_information": (HandoffQueue.AGENT, "utter_connecting_agent"),
+    "pos_support": (HandoffQueue.POS_SUPPORT, "utter_connecting_pos_support"),
+    "complaint": (HandoffQueue.AGENT, None),
 }
 
 
@@ -48,9 +46,10 @@ def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, 
     }
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: str, reason: str,
+def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue, reason: str,
              extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Record the hand-off and tell the channel to transfer the caller."""
+    """Record the hand-off and tell the channel to transfer the caller; on the phone, a
+    hand-off to an agent is preceded by the tariff notice (never in the web chat)."""
     handoff_id = backend().repository.record_handoff(
         queue=queue,
         reason=reason,
@@ -59,9 +58,11 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: str, rea
         channel="voice" if is_voice(tracker) else "web",
         context=_context(tracker, reason, extra or {}),
     )
-    dispatcher.utter_message(json_message={"handoff": {"queue": queue, "id": handoff_id,
-                                                       "reason": reason}})
-    return [SlotSet("handoff_queue", queue)]
+    payload = HandoffPayload(HandoffQueue(queue), handoff_id, reason)
+    if is_voice(tracker) and payload.queue is HandoffQueue.AGENT:
+        dispatcher.utter_message(response="utter_tariff_notice")
+    dispatcher.utter_message(json_message=payload.to_dict())
+    return [SlotSet("handoff_queue", payload.queue.value)]
 
 
 class ActionHandoff(Action):

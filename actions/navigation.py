@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.conversation import latest_entity, latest_intent
 from actions.intent_routing import action_for_intent
-from actions.menus import current_menu, present
+from actions.menus import current_menu, offered_menu, present
 from bot.i18n import LANGUAGES
 from bot.menus import KEYS, MenuItem, menu_for
 
@@ -74,7 +74,7 @@ class ActionMenuKey(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        menu = menu_for(current_menu(tracker))
+        menu = offered_menu(current_menu(tracker), tracker)
         key = pressed_key(tracker)
         item = menu.item(key) if key else None
         if item is None:

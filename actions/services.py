@@ -9,7 +9,6 @@ serves the remembered request, or refuses, or hands the caller to an agent.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -18,45 +17,46 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
-from actions.conversation import SERVICE_INTENTS, caller_line, is_voice, language, latest_intent
-from actions.handoff import AGENT_QUEUE, hand_off
+from actions.conversation import (
+    caller_line,
+    chosen_by_key,
+    is_voice,
+    language,
+    latest_intent,
+)
+from actions.handoff import hand_off
 from actions.menus import present
 from actions.presentation import amount, currency, day, masked_email
-from actions.verification import FAILED, VERIFIED
-from bot.bank.access import MENU_SERVICES, Menu, Method, Service, methods_for
+from actions.requests import METHOD_CHOICES, REQUESTS, SERVICE_INTENTS, Request
+from actions.verification_state import (
+    CARD_TOKEN_SLOT,
+    OUTCOME_SLOT,
+    OutcomeKind,
+    VerificationOutcome,
+)
+from bot.bank.access import AccessDecision, Menu, Method, Refusal, Service, methods_for
 from bot.bank.statements import card_transactions_email, statement_email
 from bot.mail.mailer import Mailer
+from bot.payloads import HandoffQueue
 
 Events = list[dict[str, Any]]
 
-
-@dataclass(frozen=True)
-class Request:
-    menu: Menu
-    service: Service | None  # None: open the menu itself
-
-
-REQUESTS = {
-    "card_info": Request(Menu.CARD, None),
-    "credit_limit": Request(Menu.CARD, Service.CREDIT_LIMIT),
-    "last_card_transaction": Request(Menu.CARD, Service.LAST_CARD_TRANSACTION),
-    "card_transactions_email": Request(Menu.CARD, Service.CARD_TRANSACTIONS_EMAIL),
-    "account_info": Request(Menu.ACCOUNTS, None),
-    "check_balance": Request(Menu.ACCOUNTS, Service.LINKED_BALANCE),
-    "check_all_balances": Request(Menu.ACCOUNTS, Service.ALL_BALANCES),
-    "request_statement": Request(Menu.ACCOUNTS, Service.STATEMENT_EMAIL),
+# What the caller hears for each refusal of the access rules (bot/bank/access.py).
+REFUSAL_RESPONSES: dict[Refusal, str] = {
+    Refusal.UNDER_AGE: "utter_under_age",
+    Refusal.OTHER_CUSTOMERS_NUMBER: "utter_other_customers_number",
+    Refusal.METHOD_NOT_ALLOWED: "utter_method_not_allowed",
+    Refusal.NEEDS_CREDIT_CARD: "utter_needs_credit_card",
+    Refusal.NO_EMAIL: "utter_no_email",
+    Refusal.NO_LINKED_ACCOUNT: "utter_no_linked_account",
 }
-METHOD_CHOICES = frozenset({"verify_with_card", "verify_with_customer_number", "no_card"})
-REFUSAL_RESPONSES = {
-    "under_age": "utter_under_age",
-    "other_customers_number": "utter_other_customers_number",
-    "method_not_allowed": "utter_method_not_allowed",
-}
+# Refusals of one service: the caller stays in the menu they were in.
+SERVICE_REFUSALS = frozenset({Refusal.NO_EMAIL, Refusal.NO_LINKED_ACCOUNT})
 ACCOUNT_KINDS = {
     "sq": {"current": "llogaria rrjedhëse", "savings": "llogaria e kursimit"},
     "en": {"current": "current account", "savings": "savings account"},
 }
-FORM_SLOTS = ("card_number", "card_pin", "customer_number")
+FORM_SLOTS = ("card_number", "card_pin", "customer_number", CARD_TOKEN_SLOT)
 
 
 def _needs(kind: str | None, pending: str, menu: Menu) -> Events:
@@ -74,27 +74,31 @@ class ActionService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
-        outcome = tracker.get_slot("verification_outcome")
+        raw_outcome = tracker.get_slot(OUTCOME_SLOT)
         events: Events = [SlotSet("verification_needed", None)]
-        if outcome is not None:  # a verification form has just ended
-            events.append(SlotSet("verification_outcome", None))
-            if outcome == FAILED:
-                dispatcher.utter_message(response="utter_too_many_attempts")
-                return events + [SlotSet("verification_attempts", 0)] + hand_off(
-                    dispatcher, tracker, AGENT_QUEUE, "verification_failed")
-            if outcome != VERIFIED:
-                reason = outcome.partition(":")[2]
-                dispatcher.utter_message(response=REFUSAL_RESPONSES.get(reason, "utter_default"))
-                return events + present("individual", dispatcher, tracker)
-            dispatcher.utter_message(response="utter_verified")
-            return events + await self._serve(tracker.get_slot("pending_service"), dispatcher,
-                                              tracker)
+        if raw_outcome is not None:  # a verification form has just ended
+            events.append(SlotSet(OUTCOME_SLOT, None))
+            return events + await self._after_form(VerificationOutcome.from_slot(raw_outcome),
+                                                   dispatcher, tracker)
         intent = latest_intent(tracker)
         if intent in METHOD_CHOICES:
             return events + self._choose_method(intent, dispatcher, tracker)
         if intent not in SERVICE_INTENTS:
             intent = tracker.get_slot("pending_service") or "account_info"
         return events + await self._serve(intent, dispatcher, tracker)
+
+    async def _after_form(self, outcome: VerificationOutcome | None,
+                          dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+        if outcome is not None and outcome.kind is OutcomeKind.FAILED:
+            dispatcher.utter_message(response="utter_too_many_attempts")
+            return [SlotSet("verification_attempts", 0)] + hand_off(
+                dispatcher, tracker, HandoffQueue.AGENT, "verification_failed")
+        if outcome is None or outcome.refusal is not None:
+            refusal = outcome.refusal if outcome is not None else None
+            dispatcher.utter_message(response=REFUSAL_RESPONSES.get(refusal, "utter_default"))
+            return present("individual", dispatcher, tracker)
+        dispatcher.utter_message(response="utter_verified")
+        return await self._serve(tracker.get_slot("pending_service"), dispatcher, tracker)
 
     def _choose_method(self, intent: str, dispatcher: CollectingDispatcher,
                        tracker: Tracker) -> Events:
@@ -110,41 +114,59 @@ class ActionService(Action):
             return _needs("customer_number", pending, Menu.ACCOUNTS)
         if intent == "no_card":
             dispatcher.utter_message(response="utter_no_card_unregistered")
-            return hand_off(dispatcher, tracker, AGENT_QUEUE, "no_card_unregistered")
+            return hand_off(dispatcher, tracker, HandoffQueue.AGENT, "no_card_unregistered")
         dispatcher.utter_message(response="utter_method_not_allowed")
         return _needs("card_pin", pending, Menu.ACCOUNTS)
 
     async def _serve(self, intent: str | None, dispatcher: CollectingDispatcher,
                      tracker: Tracker) -> Events:
-        request = REQUESTS.get(intent or "", REQUESTS["account_info"])
         intent = intent if intent in REQUESTS else "account_info"
-        allowed = set(tracker.get_slot("allowed_services") or [])
-        method = tracker.get_slot("verified_method")
-        verified = bool(allowed)
-        if not verified or (request.menu is Menu.CARD and method != Method.CARD_PIN):
-            return self._ask_verification(intent, request, verified, dispatcher, tracker)
-        if not allowed & {service.value for service in MENU_SERVICES[request.menu]}:
-            dispatcher.utter_message(response="utter_needs_credit_card")
-            return present("accounts", dispatcher, tracker)
+        if intent == "card_transactions_email" and not chosen_by_key(tracker):
+            # "what were my last transactions": read the last one, offer the list by email
+            intent = "last_card_transaction"
+        request = REQUESTS[intent]
+        decision = _decision(tracker, request)
+        if decision is None:
+            return self._ask_verification(intent, request, dispatcher, tracker)
+        events: Events = [SlotSet("allowed_services", sorted(decision.services))]
+        refusal = decision.refusal
+        if refusal is Refusal.METHOD_NOT_ALLOWED and request.menu is Menu.CARD:
+            # verified by customer number: the card menu needs the card and PIN (spec 2)
+            dispatcher.utter_message(response="utter_needs_card_verification")
+            return events + _needs("card_pin", intent, Menu.CARD)
+        if refusal is not None:
+            dispatcher.utter_message(response=REFUSAL_RESPONSES[refusal])
+            if refusal in SERVICE_REFUSALS:
+                menu = request.menu.value
+            else:
+                menu = "accounts" if refusal is Refusal.NEEDS_CREDIT_CARD else "individual"
+            return events + present(menu, dispatcher, tracker, allowed=decision.services)
         if request.service is None:
-            return present(request.menu.value, dispatcher, tracker)
-        if request.service.value not in allowed:
-            dispatcher.utter_message(response="utter_no_linked_account")
-            return present(request.menu.value, dispatcher, tracker)
+            return events + present(request.menu.value, dispatcher, tracker,
+                                    allowed=decision.services)
         customer_id = int(tracker.get_slot("verified_customer"))
-        return await SERVICES[request.service](customer_id, dispatcher, tracker)
+        return events + await SERVICES[request.service](customer_id, dispatcher, tracker)
 
-    def _ask_verification(self, intent: str, request: Request, verified: bool,
-                          dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    def _ask_verification(self, intent: str, request: Request, dispatcher: CollectingDispatcher,
+                          tracker: Tracker) -> Events:
+        """Card menu: card + PIN. Accounts menu: the published 1/2 choice for every caller
+        (spec 4.2.2); choosing the customer number off a registered phone is answered with
+        the rule (`_choose_method`)."""
         if request.menu is Menu.CARD:
-            if verified:
-                dispatcher.utter_message(response="utter_needs_card_verification")
             return _needs("card_pin", intent, Menu.CARD)
-        line = caller_line(tracker, backend().verifier)
-        if Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line):
-            return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
-                                                                 tracker)
-        return _needs("card_pin", intent, Menu.ACCOUNTS)
+        return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
+                                                             tracker)
+
+
+def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:
+    """The access rules' answer to `request` for the verified caller; None if not verified."""
+    customer, method = tracker.get_slot("verified_customer"), tracker.get_slot("verified_method")
+    if not str(customer or "").isdigit() or method not in set(Method):
+        return None
+    services = backend()
+    line = caller_line(tracker, services.verifier)
+    return services.verifier.decision_for(line, int(customer), Method(method), request.menu,
+                                          request.service)
 
 
 # --- the services themselves -------------------------------------------------------------------
@@ -255,7 +277,8 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
     if not await _send(services.mailer, message):
         dispatcher.utter_message(response="utter_email_failed")
         return events + present("accounts", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_statement_sent", currency=currency(code, lang, voice),
+    dispatcher.utter_message(response="utter_statement_sent",
+                             currency=currency(code, lang, voice, before_noun=True),
                              email=masked_email(address))
     return events + present("accounts", dispatcher, tracker)
 

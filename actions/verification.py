@@ -1,10 +1,12 @@
 """The verification forms: card number + PIN, and the customer number.
 
-Slot values never keep a secret: once the card number is well formed the slot holds its keyed
-digest and last four digits ("dg:<hex>:1234"); once the PIN is checked the slot holds
-"verified". Retries are bounded (Settings.max_attempts, counting bad input and failed checks);
-after the last one the form ends with outcome "failed" and action_service hands the caller to an
-agent. An unknown card and a wrong PIN get the same answer.
+Slot values never keep a secret: once the card number is well formed its keyed digest and last
+four digits are kept in `card_token`; the form slots then hold only `FORM_SLOT_DONE`
+(`actions/verification_state.py`). Whatever the caller types is checked as what it claims to
+be: nothing typed is ever taken as internal state. Retries are bounded (Settings.max_attempts,
+counting bad input and failed checks); after the last one the form ends with outcome "failed"
+and action_service hands the caller to an agent.
+An unknown card and a wrong PIN get the same answer.
 """
 
 from __future__ import annotations
@@ -18,30 +20,27 @@ from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
 from actions.conversation import attempts, caller_line
-from bot.bank.access import Menu
-from bot.bank.hashing import card_digest
+from actions.verification_state import (
+    CARD_TOKEN_SLOT,
+    FAILED,
+    FORM_SLOT_DONE,
+    OUTCOME_SLOT,
+    VERIFIED,
+    CardToken,
+    refused,
+)
+from bot.bank.access import Menu, Method, methods_for
 from bot.bank.validators import InputProblem, check_card_number, check_customer_number, check_pin
 
 CARD_PROBLEM_RESPONSES = {
     InputProblem.CHECKSUM: "utter_card_number_invalid",
 }
-VERIFIED = "verified"
-FAILED = "failed"
-
-
-def card_token(card_number: str, key: bytes) -> str:
-    return f"dg:{card_digest(card_number, key)}:{card_number[-4:]}"
-
-
-def parse_card_token(token: str) -> tuple[str, str] | None:
-    kind, _, rest = (token or "").partition(":")
-    digest, _, last_four = rest.partition(":")
-    return (digest, last_four) if kind == "dg" and digest and last_four else None
 
 
 def _give_up(form_slots: list[str]) -> dict[str, Any]:
     """Fill the form so that it ends; action_service then hands the caller to an agent."""
-    return {**{slot: FAILED for slot in form_slots}, "verification_outcome": FAILED}
+    return {**{slot: FORM_SLOT_DONE for slot in form_slots}, OUTCOME_SLOT: FAILED.to_slot(),
+            CARD_TOKEN_SLOT: None}
 
 
 def _retry(tracker: Tracker, dispatcher: CollectingDispatcher, response: str,
@@ -59,13 +58,19 @@ def _menu(tracker: Tracker) -> Menu:
     return Menu.CARD if tracker.get_slot("verification_menu") == "card" else Menu.ACCOUNTS
 
 
+def _customer_number_allowed(tracker: Tracker) -> bool:
+    line = caller_line(tracker, backend().verifier)
+    return Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
+
+
 def _outcome_slots(result, method: str) -> dict[str, Any]:
     """Slots after a successful check of the secret: who the caller is and what they may get."""
     decision = result.decision
     if not decision.services:
-        return {"verification_outcome": f"refused:{decision.refusal}"}
+        return {OUTCOME_SLOT: refused(decision.refusal).to_slot(), CARD_TOKEN_SLOT: None}
     return {
-        "verification_outcome": VERIFIED,
+        OUTCOME_SLOT: VERIFIED.to_slot(),
+        CARD_TOKEN_SLOT: None,
         "verified_customer": str(result.customer_id),
         "verified_method": method,
         "verified_card": getattr(result, "last_four", None),
@@ -84,34 +89,34 @@ class ValidateCardForm(FormValidationAction):
                                    tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         if value is None:  # cleared when the form starts: nothing typed yet
             return {"card_number": None}
-        if value == FAILED or parse_card_token(str(value)):
-            return {"card_number": value}
-        checked = check_card_number(str(value or ""))
+        checked = check_card_number(str(value))
         if checked.ok:
-            return {"card_number": card_token(checked.value, backend().card_key)}
+            token = CardToken.of(checked.value, backend().card_key)
+            return {"card_number": FORM_SLOT_DONE, CARD_TOKEN_SLOT: token.to_slot()}
         response = CARD_PROBLEM_RESPONSES.get(checked.problem, "utter_card_number_wrong_length")
+        if check_customer_number(str(value)).ok and not _customer_number_allowed(tracker):
+            response = "utter_method_not_allowed"  # a customer number, off a registered phone
         return _retry(tracker, dispatcher, response, self.FORM_SLOTS, {"card_number": None})
 
     async def validate_card_pin(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value is None or value in (FAILED, VERIFIED):
-            return {"card_pin": value}
-        token = parse_card_token(tracker.get_slot("card_number") or "")
-        checked = check_pin(str(value or ""))
-        if token is None:
+        if value is None:
+            return {"card_pin": None}
+        token = CardToken.from_slot(tracker.get_slot(CARD_TOKEN_SLOT))
+        checked = check_pin(str(value))
+        if token is None:  # no card number taken yet: ask for it first
             return {"card_pin": None, "card_number": None}
         if not checked.ok:
             return _retry(tracker, dispatcher, "utter_pin_wrong_format", self.FORM_SLOTS,
                           {"card_pin": None})
         services = backend()
         line = caller_line(tracker, services.verifier)
-        digest, last_four = token
-        result = services.verifier.verify_card_digest(line, digest, last_four, checked.value,
-                                                      _menu(tracker))
+        result = services.verifier.verify_card_digest(line, token.digest, token.last_four,
+                                                      checked.value, _menu(tracker))
         if result.verified:
-            return {"card_pin": VERIFIED, **_outcome_slots(result, "card_pin")}
+            return {"card_pin": FORM_SLOT_DONE, **_outcome_slots(result, "card_pin")}
         return _retry(tracker, dispatcher, "utter_card_not_verified", self.FORM_SLOTS,
-                      {"card_number": None, "card_pin": None})
+                      {"card_number": None, "card_pin": None, CARD_TOKEN_SLOT: None})
 
 
 class ValidateCustomerNumberForm(FormValidationAction):
@@ -122,9 +127,9 @@ class ValidateCustomerNumberForm(FormValidationAction):
 
     async def validate_customer_number(self, value: Any, dispatcher: CollectingDispatcher,
                                        tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if value is None or value in (FAILED, VERIFIED):
-            return {"customer_number": value}
-        checked = check_customer_number(str(value or ""))
+        if value is None:
+            return {"customer_number": None}
+        checked = check_customer_number(str(value))
         if not checked.ok:
             return _retry(tracker, dispatcher, "utter_customer_number_wrong_format",
                           self.FORM_SLOTS, {"customer_number": None})
@@ -132,6 +137,9 @@ class ValidateCustomerNumberForm(FormValidationAction):
         line = caller_line(tracker, services.verifier)
         result = services.verifier.verify_customer_number(line, checked.value, Menu.ACCOUNTS)
         if result.verified:
-            return {"customer_number": VERIFIED, **_outcome_slots(result, "customer_number")}
+            return {"customer_number": FORM_SLOT_DONE, **_outcome_slots(result, "customer_number")}
+        if result.refusal is not None:  # another customer's number: as with their card
+            return {"customer_number": FORM_SLOT_DONE,
+                    OUTCOME_SLOT: refused(result.refusal).to_slot()}
         return _retry(tracker, dispatcher, "utter_customer_number_not_verified", self.FORM_SLOTS,
                       {"customer_number": None})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,10 +12,9 @@ import yaml
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import LANGUAGES
-from bot.voice.call_io import KEYPAD_KEYS
+from bot.payloads import KEYS  # the keypad is defined with the payloads (bot.sip reads it)
 
 MENUS_FILE = PROJECT_ROOT / "menus.yml"
-KEYS = KEYPAD_KEYS  # one key set for menus and every call transport
 PRESS_WORDS = {"sq": "Shtypni", "en": "Press"}
 KEY_WORDS = {"sq": {"*": "yllin", "#": "kryqin"}, "en": {"*": "star", "#": "hash"}}
 
@@ -55,6 +54,12 @@ class Menu:
 
     def keys(self) -> tuple[str, ...]:
         return tuple(item.key for item in self.items)
+
+    def without(self, intents: Collection[str]) -> Menu:
+        """The same menu without the items of `intents` (the other keys keep their numbers)."""
+        if not intents:
+            return self
+        return replace(self, items=tuple(i for i in self.items if i.intent not in intents))
 
     def spoken(self, lang: str) -> str:
         """The prompt as the phone line says it: "Shtypni 1 për ..." / "Press 1 for ..."."""

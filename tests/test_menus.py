@@ -14,7 +14,7 @@ SPEC_KEYS = {
     "card": {"1": "credit_limit", "2": "last_card_transaction", "3": "card_transactions_email",
              "0": "talk_to_agent", "8": "main_menu", "9": "repeat"},
     "credit_limit_done": {"1": "credit_limit", "7": "go_back", "8": "main_menu"},
-    "last_transaction_done": {"7": "go_back", "8": "main_menu"},
+    "last_transaction_done": {"3": "card_transactions_email", "7": "go_back", "8": "main_menu"},
     "card_transactions_done": {"7": "go_back", "8": "main_menu"},
     "accounts_method": {"1": "verify_with_card", "2": "verify_with_customer_number"},
     "accounts": {"1": "check_balance", "2": "check_all_balances", "3": "request_statement",

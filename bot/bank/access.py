@@ -30,6 +30,10 @@ Rules applied by `decide`, in this order (the first that matches wins):
    may verify again with the card). The allowed accounts services stay in the decision, so the
    assistant can offer the accounts menu instead.
 
+6. The requested service (when one is asked for, not just the menu): refused with what
+   `service_refusal` says (`NO_EMAIL`, `NO_LINKED_ACCOUNT`), or `METHOD_NOT_ALLOWED` if the
+   service is not allowed at all. Callers branch on `AccessDecision.refusal` only.
+
 Email services stay in the menu for a customer with no registered email; choosing one is refused
 by `service_refusal` with `NO_EMAIL` (spec 2: "without one, the caller is told so and offered an
 agent").
@@ -165,7 +169,8 @@ class Proof:
 class AccessDecision:
     """Everything the caller may get now, and why the requested menu is refused (if it is).
 
-    `refusal` is None exactly when the requested menu has at least one allowed service.
+    `refusal` is None exactly when the requested menu has at least one allowed service and the
+    requested service (if any) can be delivered.
     """
 
     services: frozenset[Service]
@@ -231,7 +236,12 @@ def _services(customer: CustomerFacts, proof: Proof) -> frozenset[Service]:
 
 
 def decide(
-    line: CallerLine, customer: CustomerFacts, proof: Proof, menu: Menu, today: date
+    line: CallerLine,
+    customer: CustomerFacts,
+    proof: Proof,
+    menu: Menu,
+    today: date,
+    service: Service | None = None,
 ) -> AccessDecision:
     """The services a verified caller may get, and the refusal for the requested `menu`.
 
@@ -242,7 +252,8 @@ def decide(
     customer does not hold active) -> nothing, METHOD_NOT_ALLOWED; else accounts services
     (linked balance only with a debit card, R2) plus card services after card + PIN for a
     credit-card holder; no service of `menu` -> NEEDS_CREDIT_CARD, or METHOD_NOT_ALLOWED for a
-    credit-card holder who gave the customer number.
+    credit-card holder who gave the customer number; then, for a requested `service`, what
+    `service_refusal` says (METHOD_NOT_ALLOWED if the service is not allowed at all).
     """
     status = line_status(line, customer.customer_id)
     if status is LineStatus.OTHER:
@@ -258,6 +269,10 @@ def decide(
             refusal = Refusal.METHOD_NOT_ALLOWED
         else:
             refusal = Refusal.NEEDS_CREDIT_CARD
+    elif service is not None:
+        refusal = service_refusal(customer, service)
+        if refusal is None and service not in services:
+            refusal = Refusal.METHOD_NOT_ALLOWED
     return AccessDecision(services=services, refusal=refusal)
 
 

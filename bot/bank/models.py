@@ -34,6 +34,7 @@ from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from bot.bank.access import CardKind, Channel
+from bot.payloads import HandoffQueue  # the queues are defined with the hand-off payload
 
 # The seven statement currencies, in the order of the statement-currency menu (spec 4.2.2).
 CURRENCIES = ("ALL", "EUR", "USD", "GBP", "CHF", "AUD", "CAD")
@@ -71,11 +72,6 @@ class CardStatus(StrEnum):
 class AccountKind(StrEnum):
     CURRENT = "current"
     SAVINGS = "savings"
-
-
-class HandoffQueue(StrEnum):
-    AGENT = "agent"
-    POS_SUPPORT = "pos_support"
 
 
 class HandoffStatus(StrEnum):
@@ -372,3 +368,33 @@ class VerificationAttempt(Base):
     outcome = Column(String(48), nullable=False)
     customer_id = Column(ForeignKey("customers.id", ondelete="SET NULL"), nullable=True)
     card_last_four = Column(String(4), nullable=True)
+
+
+class GuessSubject(StrEnum):
+    """Whose customer-number guesses are counted: the calling number's, or the customer's."""
+
+    PHONE = "phone"
+    CUSTOMER = "customer"
+
+
+class CustomerNumberGuard(Base):
+    """Wrong customer numbers in a row, per calling number and per customer (the line's owner).
+
+    Bounded like PINs: after `lock_after` wrong numbers in a row, counted across conversations,
+    `locked_at` is set and the customer number is no longer accepted from that number, nor for
+    that customer from any number (card + PIN still works); a right number resets the count.
+    Only an operator unlocks (clears `locked_at` and the count). A table of its own, so that
+    `create_all` adds it to an existing database.
+    """
+
+    __tablename__ = "customer_number_guards"
+    __table_args__ = (
+        CheckConstraint(one_of("subject_kind", GuessSubject), name="subject_kind"),
+        Index("uq_customer_number_guards_subject", "subject_kind", "subject", unique=True),
+    )
+
+    id = Column(Integer, primary_key=True)
+    subject_kind = Column(String(8), nullable=False)
+    subject = Column(String(16), nullable=False)  # E.164 number or customer id
+    failed_attempts = Column(Integer, nullable=False, default=0)
+    locked_at = Column(UTCDateTime, nullable=True)

@@ -12,10 +12,18 @@ need, and keeps three promises (docs/architecture.md):
 - Audit. Every attempt is written to `verification_attempts` with its real outcome, the card's
   last four digits at most, never the PIN or the full card number.
 
-The customer number is no secret, so it is only accepted where it cannot be used to probe: on
-a voice call from a registered number, and only the line owner's own number verifies. Any other
-customer number gives `NOT_VERIFIED` (whether it belongs to nobody or to another customer),
-so the line cannot be used to find out which customer numbers exist.
+The customer number is no secret, so it is only accepted on a voice call from a registered
+number, and only the line owner's own number verifies. Another customer's number gets the same
+answer as another customer's card (`OTHER_CUSTOMERS_NUMBER`, spec table row 7: one answer for
+both); a number that belongs to nobody gets `NOT_VERIFIED`. That tells a registered caller
+whether a number they typed is some customer's, which is why guessing is bounded (below): at
+most `lock_after` guesses per calling number and per customer, ever, not per call.
+
+Customer-number guessing is bounded like PINs: `lock_after` wrong customer numbers in a row,
+across conversations, lock the customer number for the calling number and for the line's
+customer (`models.CustomerNumberGuard`); after that even the right number gets `NOT_VERIFIED`,
+the same answer, and the audit log says `customer_number_locked`. A right number resets both
+counts. Card + PIN is not affected.
 
 Input that is not well formed (a 15-digit card number, a 3-digit PIN) is a `problem`, not an
 attempt: it is neither counted nor audited.
@@ -31,6 +39,7 @@ from enum import StrEnum
 from functools import cache
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.bank.access import (
@@ -42,11 +51,20 @@ from bot.bank.access import (
     Method,
     Proof,
     Refusal,
+    Service,
     decide,
     methods_for,
 )
 from bot.bank.hashing import card_digest, hash_pin, last_four, verify_pin
-from bot.bank.models import Card, CardStatus, Customer, VerificationAttempt, utc_now
+from bot.bank.models import (
+    Card,
+    CardStatus,
+    Customer,
+    CustomerNumberGuard,
+    GuessSubject,
+    VerificationAttempt,
+    utc_now,
+)
 from bot.bank.repository import BankRepository, SessionFactory, load_customer_facts
 from bot.bank.validators import (
     InputProblem,
@@ -69,6 +87,8 @@ class Outcome(StrEnum):
     LOCKED = "locked"
     CARD_INACTIVE = "card_inactive"
     UNKNOWN_CUSTOMER = "unknown_customer"
+    WRONG_CUSTOMER_NUMBER_LOCKED = "wrong_customer_number_locked"  # the guess that locked it
+    CUSTOMER_NUMBER_LOCKED = "customer_number_locked"
     NOT_INDIVIDUAL = "not_individual"  # a business customer in the individual menus
 
 
@@ -79,7 +99,7 @@ class VerificationResult:
     - `problem`: the input was not well formed (nothing was checked);
     - `verified=False`, no decision: the details could not be verified (always this same value);
     - `verified=False` with a decision: the method is not accepted on this line (nothing was
-      checked);
+      checked), or the customer number given is another customer's;
     - `verified=True`: the proof was right; `decision` says what the caller may get. The
       customer, card kind and last four are given only when some service is allowed.
     """
@@ -190,10 +210,24 @@ class Verifier:
         checked = check_customer_number(customer_number)
         if checked.value is None:
             return _problem(checked.problem)
+        if Method.CUSTOMER_NUMBER in methods_for(Menu(menu), line):
+            self._ensure_guards(line)
         with self._sessions() as session, session.begin():
             attempt = self._check_customer_number(session, line, checked.value, Menu(menu))
             self._audit(session, line, Method.CUSTOMER_NUMBER, attempt)
         return attempt.result
+
+    def decision_for(
+        self, line: CallerLine, customer_id: int, method: Method, menu: Menu,
+        service: Service | None = None,
+    ) -> AccessDecision | None:
+        """What an already verified caller may get now, for `menu` (and `service`), from the
+        customer's facts as they are now; None if the customer is no longer one of ours."""
+        with self._sessions() as session:
+            facts = load_customer_facts(session, customer_id)
+        if facts is None:
+            return None
+        return decide(line, facts, Proof(Method(method)), Menu(menu), self._today(), service)
 
     def _check_card(
         self, session: Session, line: CallerLine, card: Card | None, pin: str, menu: Menu
@@ -223,15 +257,48 @@ class Verifier:
         if Method.CUSTOMER_NUMBER not in methods_for(menu, line):
             refused = AccessDecision(frozenset(), Refusal.METHOD_NOT_ALLOWED)
             return _Attempt(_refused(refused), VerificationResult(False, refused))
+        guards = self._guards(session, line)
         owner = session.get(Customer, line.trusted_owner_id)
-        if owner is not None and hmac.compare_digest(owner.customer_number, customer_number):
+        right = owner is not None and hmac.compare_digest(owner.customer_number, customer_number)
+        if any(guard.locked_at is not None for guard in guards):
+            return _Attempt(Outcome.CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED, line.trusted_owner_id)
+        if right:
+            for guard in guards:
+                guard.failed_attempts = 0
             return self._decide(session, line, owner.id, Proof(Method.CUSTOMER_NUMBER), menu)
+        for guard in guards:
+            guard.failed_attempts += 1
+        if any(guard.failed_attempts >= self._lock_after for guard in guards):
+            for guard in guards:
+                guard.locked_at = self._now()
+            return _Attempt(Outcome.WRONG_CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED,
+                            line.trusted_owner_id)
         other = session.scalar(
             select(Customer.id).where(Customer.customer_number == customer_number)
         )
         if other is None:
             return _Attempt(Outcome.UNKNOWN_CUSTOMER, NOT_VERIFIED)
-        return _Attempt(_refused_for(Refusal.OTHER_CUSTOMERS_NUMBER), NOT_VERIFIED, other)
+        refused = AccessDecision(frozenset(), Refusal.OTHER_CUSTOMERS_NUMBER)
+        return _Attempt(_refused(refused), VerificationResult(False, refused), other)
+
+    def _ensure_guards(self, line: CallerLine) -> None:
+        """Make the line's guess counters on first use (each in its own transaction, so that
+        a parallel first guess that made it already is no error)."""
+        for kind, subject in _guard_subjects(line):
+            with self._sessions() as session:
+                if session.scalar(_guard_query(kind, subject)) is not None:
+                    continue
+                session.add(CustomerNumberGuard(subject_kind=kind.value, subject=subject,
+                                                failed_attempts=0))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+
+    def _guards(self, session: Session, line: CallerLine) -> list[CustomerNumberGuard]:
+        """The guess counters of the calling number and of its customer, locked for update."""
+        return [session.scalar(_guard_query(kind, subject).with_for_update())
+                for kind, subject in _guard_subjects(line)]
 
     def _decide(
         self,
@@ -265,6 +332,17 @@ class Verifier:
                 card_last_four=attempt.last_four,
             )
         )
+
+
+def _guard_subjects(line: CallerLine) -> tuple[tuple[GuessSubject, str], ...]:
+    return ((GuessSubject.PHONE, str(line.number)),
+            (GuessSubject.CUSTOMER, str(line.trusted_owner_id)))
+
+
+def _guard_query(kind: GuessSubject, subject: str):
+    return select(CustomerNumberGuard).where(
+        CustomerNumberGuard.subject_kind == kind.value, CustomerNumberGuard.subject == subject
+    )
 
 
 def _refused_for(refusal: Refusal) -> str:

@@ -8,9 +8,10 @@ adjective agrees with the noun ("një dollar amerikan", "dy dollarë amerikanë"
 zvicerane"); "euro" and "paund" do not change in the plural. English uses the names a British
 speaker would ("US dollars", "British pounds"); the lek is "lek" in both numbers in English.
 
-Minor units: the lek is spoken and written in whole lekë (its qindarka are not used in practice);
-euro and dollars have "cent" ("cent"/"cents"), the pound "peni" ("penny"/"pence"), the Swiss franc
-"centim"/"centimë" ("centime"/"centimes").
+Minor units: every amount is said and written exactly, to the hundredth (a bank never reads a
+customer a figure that is not its own): the lek has "qindarkë"/"qindarka" ("qindarka" in
+English, both numbers), euro and dollars "cent" ("cent"/"cents"), the pound "peni"
+("penny"/"pence"), the Swiss franc "centim"/"centimë" ("centime"/"centimes").
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Currency:
     code: str
     decimals: int
     names: dict[Lang, tuple[str, str]]
-    minor_names: dict[Lang, tuple[str, str]] | None
+    minor_names: dict[Lang, tuple[str, str]]
 
 
 _CENT: dict[Lang, tuple[str, str]] = {"sq": ("cent", "cent"), "en": ("cent", "cents")}
@@ -39,7 +40,12 @@ _CENT: dict[Lang, tuple[str, str]] = {"sq": ("cent", "cent"), "en": ("cent", "ce
 CURRENCIES: dict[str, Currency] = {
     c.code: c
     for c in (
-        Currency("ALL", 0, {"sq": ("lek", "lekë"), "en": ("lek", "lek")}, None),
+        Currency(
+            "ALL",
+            2,
+            {"sq": ("lek", "lekë"), "en": ("lek", "lek")},
+            {"sq": ("qindarkë", "qindarka"), "en": ("qindarka", "qindarka")},
+        ),
         Currency("EUR", 2, {"sq": ("euro", "euro"), "en": ("euro", "euros")}, _CENT),
         Currency(
             "USD",
@@ -100,11 +106,9 @@ def currency_name(code: str, lang: Lang, *, plural: bool = True) -> str:
     return plural_name if plural else singular_name
 
 
-def minor_unit_name(code: str, lang: Lang, *, plural: bool = True) -> str | None:
-    """The spoken name of a currency's hundredth ("cent", "pence"...), None for the lek."""
+def minor_unit_name(code: str, lang: Lang, *, plural: bool = True) -> str:
+    """The spoken name of a currency's hundredth ("qindarka", "cent", "pence"...)."""
     names = get_currency(code).minor_names
-    if names is None:
-        return None
     singular_name, plural_name = names[check_lang(lang)]
     return plural_name if plural else singular_name
 

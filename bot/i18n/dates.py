@@ -5,6 +5,8 @@ Albanian reads the day and the year as cardinals, months in lower case:
 English (British) reads the day as an ordinal and the year as a number from 2000 on
 ("the twenty-second of November, two thousand and twenty-six") and in pairs before 2000
 ("nineteen eighty-five", "nineteen oh five", "nineteen hundred"); written "22 November 2026".
+A date in the current year (`today` given) is read without the year: "the thirtieth of
+November"; the written form always keeps it.
 """
 
 from __future__ import annotations
@@ -45,10 +47,13 @@ def _english_year(year: int) -> str:
     return f"{head} {number_words(rest, 'en')}"
 
 
-def say_date(d: date, lang: Lang) -> str:
-    """The date in words for text-to-speech (no digits)."""
+def say_date(d: date, lang: Lang, today: date | None = None) -> str:
+    """The date in words for text-to-speech (no digits); without the year if it is `today`'s."""
     lang = check_lang(lang)
     month = month_name(d.month, lang)
+    if today is not None and d.year == today.year:
+        return f"{number_words(d.day, 'sq')} {month}" if lang == "sq" else (
+            f"the {english_ordinal(d.day)} of {month}")
     if lang == "sq":
         return f"{number_words(d.day, 'sq')} {month} {number_words(d.year, 'sq')}"
     return f"the {english_ordinal(d.day)} of {month}, {_english_year(d.year)}"

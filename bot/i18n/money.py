@@ -1,20 +1,21 @@
 """Amounts of money as the assistant says them (text-to-speech) and writes them (web chat).
 
-Rounding: amounts are `Decimal` (floats are refused: they cannot hold cents exactly) and are
-rounded half-up (ties away from zero, so -1.005 is -1.01) to the currency's decimals: two for every
-currency but the lek, which is rounded to whole lekë (no qindarka, spoken or written). An amount
-that rounds to zero is never negative.
+Exact: amounts are `Decimal` (floats are refused: they cannot hold cents exactly) and are said
+and written to the hundredth in every currency, the lek with its qindarka (the bank's figures
+have two decimals; anything finer is rounded half-up, ties away from zero, so -1.005 is -1.01).
+An amount that rounds to zero is never negative.
 
 Spoken: the number in words, the unit in the right number, the hundredths after "e" / "and":
 "pesëdhjetë euro e tridhjetë cent", "one hundred and twenty euros and thirty cents",
-"one US dollar and one cent". No hundredths are read when there are none ("zero euros"), and no
-zero units when there are only hundredths ("thirty cents"). Negative amounts (a debit, an amount
-due shown as negative) start with "minus". The spoken text has no digits, symbols or ISO codes.
+"one US dollar and one cent", "dyqind lekë e pesëdhjetë qindarka". No hundredths are read
+when there are none ("zero euros"), and no zero units when there are only hundredths ("thirty
+cents"). Negative amounts (a debit, an amount due shown as negative) start with "minus". The
+spoken text has no digits, symbols or ISO codes.
 
 Written: the ISO code after the number in both languages, a leading "-" for negative amounts.
 Albanian groups thousands with a dot and separates decimals with a comma, as Albanian bank
-statements do ("1.234,56 EUR", "1.234 ALL"); English uses comma and point ("1,234.56 EUR",
-"1,234 ALL"). Every group of thousands is marked, also in four-digit numbers.
+statements do ("1.234,56 EUR", "1.234,00 ALL"); English uses comma and point ("1,234.56 EUR",
+"1,234.00 ALL"). Every group of thousands is marked, also in four-digit numbers.
 """
 
 from __future__ import annotations
@@ -58,14 +59,14 @@ def say_amount(amount: Decimal | int, currency: str, lang: Lang) -> str:
     parts = []
     if major or not minor:
         parts.append(_counted(int(major), info.names[lang], lang))
-    if minor and info.minor_names is not None:
+    if minor:
         parts.append(_counted(minor, info.minor_names[lang], lang))
     spoken = _AND[lang].join(parts)
     return _MINUS[lang] + spoken if value < 0 else spoken
 
 
 def write_amount(amount: Decimal | int, currency: str, lang: Lang) -> str:
-    """The amount for chat: "1.234,56 EUR" (sq), "1,234.56 EUR" (en), "120 ALL"."""
+    """The amount for chat: "1.234,56 EUR" (sq), "1,234.56 EUR" (en), "120.50 ALL"."""
     lang = check_lang(lang)
     info = get_currency(currency)
     value = round_amount(amount, info.code)

@@ -13,6 +13,10 @@ from typing import Literal, Protocol
 
 import numpy as np
 
+from bot.payloads import KEYS
+
+KEYPAD_KEYS = KEYS  # the keys of a telephone keypad, defined once in bot.payloads
+
 
 @dataclass(frozen=True)
 class CallerAudio:
@@ -21,7 +25,6 @@ class CallerAudio:
     pcm: np.ndarray
 
 
-KEYPAD_KEYS = frozenset("0123456789*#")  # the keys of a telephone keypad
 
 
 @dataclass(frozen=True)

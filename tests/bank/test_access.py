@@ -479,3 +479,29 @@ def test_decision_menu_services_and_allows() -> None:
 def test_customer_number_proof_has_no_card_kind() -> None:
     with pytest.raises(ValueError):
         Proof(Method.CUSTOMER_NUMBER, CardKind.DEBIT)
+
+
+# --- A requested service: the decision's refusal says it all ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("customer", "proof", "menu", "service", "refusal"),
+    [
+        pytest.param(NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, Service.LINKED_BALANCE,
+                     Refusal.NO_LINKED_ACCOUNT, id="r2-linked-balance"),
+        pytest.param(NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, Service.ALL_BALANCES, None,
+                     id="r2-all-balances"),
+        pytest.param(facts(credit=True, debit=True, email=False), CREDIT_CARD_PIN, Menu.CARD,
+                     Service.CARD_TRANSACTIONS_EMAIL, Refusal.NO_EMAIL, id="no-email"),
+        pytest.param(CREDIT_AND_DEBIT, CUSTOMER_NUMBER, Menu.CARD, Service.CREDIT_LIMIT,
+                     Refusal.METHOD_NOT_ALLOWED, id="card-menu-needs-card-pin"),
+        pytest.param(DEBIT_ONLY, DEBIT_CARD_PIN, Menu.CARD, Service.CREDIT_LIMIT,
+                     Refusal.NEEDS_CREDIT_CARD, id="card-menu-needs-credit-card"),
+        pytest.param(CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, Service.CREDIT_LIMIT, None,
+                     id="credit-card-holder"),
+    ],
+)  # fmt: skip
+def test_decide_for_a_requested_service(
+    customer: CustomerFacts, proof: Proof, menu: Menu, service: Service, refusal: Refusal | None
+) -> None:
+    assert decide(OWN_NUMBER, customer, proof, menu, TODAY, service).refusal is refusal

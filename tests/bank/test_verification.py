@@ -27,7 +27,7 @@ from bot.bank.demo import (
     demo_customer,
 )
 from bot.bank.hashing import card_digest
-from bot.bank.models import Card, CardStatus, VerificationAttempt
+from bot.bank.models import Card, CardStatus, PhoneNumber, VerificationAttempt
 from bot.bank.repository import BankRepository
 from bot.bank.validators import InputProblem
 from bot.bank.verification import NOT_VERIFIED, VerificationResult, Verifier
@@ -204,14 +204,16 @@ def test_another_customers_number_with_a_card(verifier: Verifier, repository, se
 def test_another_customers_number_with_a_customer_number(
     verifier: Verifier, repository, sessions
 ) -> None:
-    """The customer number only verifies its own line: another customer's number gets the same
-    answer as a number that exists nowhere, so the line cannot probe customer numbers."""
+    """The customer number only verifies its own line: another customer's number gets the
+    answer another customer's card gets (one answer for both); nothing else about them."""
     owner = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.phone_owner)
     holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
     line = line_of(verifier, owner.phone)
     others = verifier.verify_customer_number(line, holder.customer_number, Menu.ACCOUNTS)
     nobodys = verifier.verify_customer_number(line, "999999999", Menu.ACCOUNTS)
-    assert others == nobodys == NOT_VERIFIED
+    assert nobodys == NOT_VERIFIED
+    assert_refused(others, Refusal.OTHER_CUSTOMERS_NUMBER)
+    assert not others.verified
     holder_id = customer_id_of(repository, holder.key)
     assert audit(sessions)[-2:] == [
         ("customer_number", "refused_other_customers_number", holder_id, None),
@@ -427,3 +429,61 @@ def test_every_attempt_is_audited_without_secrets(verifier: Verifier, repository
             text = " ".join(str(value) for value in vars(row).values())
             assert credit.number not in text and DEMO_UNKNOWN_CARD not in text
             assert credit.pin not in text and wrong_pin(credit) not in text
+
+
+# --- customer-number guessing -------------------------------------------------------------------
+
+
+def _guess(verifier: Verifier, phone: str, number: str) -> VerificationResult:
+    return verifier.verify_customer_number(line_of(verifier, phone), number, Menu.ACCOUNTS)
+
+
+def test_customer_number_guessing_is_bounded_across_calls(
+    verifier: Verifier, sessions, card_key: bytes, repository
+) -> None:
+    """Two wrong numbers in one call, one in the next (a new verifier, as after a restart):
+    the right number is then refused with the same answer, and card + PIN still works."""
+    holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
+    assert _guess(verifier, GENTIAN.phone, "999999999") == NOT_VERIFIED
+    assert _guess(verifier, GENTIAN.phone, holder.customer_number).refusal is (
+        Refusal.OTHER_CUSTOMERS_NUMBER)
+    again = Verifier(session_factory(str(sessions.kw["bind"].url)), card_key)
+    assert _guess(again, GENTIAN.phone, "999999998") == NOT_VERIFIED
+    assert _guess(again, GENTIAN.phone, GENTIAN.customer_number) == NOT_VERIFIED
+    owner = customer_id_of(repository, GENTIAN.key)
+    assert [outcome for _, outcome, _, _ in audit(sessions)[-4:]] == [
+        "unknown_customer", "refused_other_customers_number", "wrong_customer_number_locked",
+        "customer_number_locked"]
+    assert audit(sessions)[-1][2] == owner
+    credit = ARBEN.card(CardKind.CREDIT)
+    assert verifier.verify_card(line_of(verifier, GENTIAN.phone), credit.number, credit.pin,
+                                Menu.ACCOUNTS).refusal is Refusal.OTHER_CUSTOMERS_NUMBER
+
+
+def test_a_right_customer_number_resets_the_count(verifier: Verifier) -> None:
+    for _ in range(2):
+        assert _guess(verifier, GENTIAN.phone, "999999999") == NOT_VERIFIED
+    assert _guess(verifier, GENTIAN.phone, GENTIAN.customer_number).verified
+    for _ in range(2):
+        assert _guess(verifier, GENTIAN.phone, "999999999") == NOT_VERIFIED
+    assert _guess(verifier, GENTIAN.phone, GENTIAN.customer_number).verified
+
+
+def test_customer_number_lock_holds_for_the_customer_from_another_phone(
+    verifier: Verifier, sessions, repository
+) -> None:
+    for _ in range(3):
+        assert _guess(verifier, GENTIAN.phone, "999999999") == NOT_VERIFIED
+    second_phone = "+355694100777"
+    with sessions() as session, session.begin():
+        session.add(PhoneNumber(number=second_phone,
+                                customer_id=customer_id_of(repository, GENTIAN.key)))
+    assert _guess(verifier, second_phone, GENTIAN.customer_number) == NOT_VERIFIED
+    # another customer's line is not affected
+    assert _guess(verifier, ELIRA.phone, ELIRA.customer_number).verified
+
+
+def test_malformed_customer_numbers_are_not_guesses(verifier: Verifier) -> None:
+    for _ in range(5):
+        assert _guess(verifier, GENTIAN.phone, "12").problem is not None
+    assert _guess(verifier, GENTIAN.phone, GENTIAN.customer_number).verified

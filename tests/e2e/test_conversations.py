@@ -27,6 +27,8 @@ def start_in(conversation: Conversation, language_key: str) -> None:
 
 
 def verify_with_card(conversation: Conversation, number: str, pin: str) -> None:
+    if conversation.custom("menu") == "accounts_method":  # every caller is offered 1 / 2
+        conversation.say("1")
     assert conversation.custom("collect")["slot"] == "card_number"
     conversation.say(number)
     assert conversation.custom("collect")["slot"] == "card_pin"
@@ -87,7 +89,7 @@ def test_wrong_pin_then_right_pin_then_balance(web_user: Conversation) -> None:
     card = elira.card(CardKind.DEBIT)
     start_in(web_user, "2")
     web_user.say("1")
-    web_user.say("2")  # a web user has no caller ID: straight to card + PIN
+    web_user.say("2")  # the 1 / 2 method choice; a web user then takes card + PIN
     wrong = "0000" if card.pin != "0000" else "1111"
     verify_with_card(web_user, card.number, wrong)
     assert "could not verify those card details" in web_user.text()
@@ -95,7 +97,7 @@ def test_wrong_pin_then_right_pin_then_balance(web_user: Conversation) -> None:
     verify_with_card(web_user, card.number, card.pin)
     assert web_user.custom("menu") == "accounts"
     web_user.say("1")
-    assert "64,210 ALL" in web_user.text()  # lek balances are given in whole lekë
+    assert "64,210.40 ALL" in web_user.text()  # exact, to the qindarka
     assert web_user.custom("menu") == "linked_balance_done"
 
 

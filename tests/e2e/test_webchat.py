@@ -131,8 +131,9 @@ def test_english_faq_wrong_then_right_pin_balance_and_reload(page: Page, stack: 
 
     button(page, "1 · Individual customer").click()
     button(page, "2 · Current account information").click()
+    button(page, "1 · Card number and PIN").click()  # the 1 / 2 choice every caller gets
 
-    # A web user has no caller ID: straight to card number + PIN, both typed in a hidden field.
+    # A web user has no caller ID: card number + PIN, both typed in a hidden field.
     for attempt, pin in enumerate((wrong_pin, card.pin), start=1):
         bot_says(page, "Please enter the 16-digit number", times=attempt)
         expect_secret_input(page)

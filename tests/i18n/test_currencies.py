@@ -60,10 +60,11 @@ def test_minor_unit_names(code: str, sq_one: str, sq_many: str, en_one: str, en_
     assert minor_unit_name(code, "en") == en_many
 
 
-def test_lek_is_whole() -> None:
-    assert get_currency("ALL").decimals == 0
-    assert minor_unit_name("ALL", "sq") is None
-    assert minor_unit_name("ALL", "en") is None
+def test_lek_has_qindarka() -> None:
+    assert get_currency("ALL").decimals == 2
+    assert minor_unit_name("ALL", "sq", plural=False) == "qindarkë"
+    assert minor_unit_name("ALL", "sq") == "qindarka"
+    assert minor_unit_name("ALL", "en") == "qindarka"
 
 
 @pytest.mark.parametrize("code", ["XXX", "", "RUB", "euro"])

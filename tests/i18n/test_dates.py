@@ -223,3 +223,13 @@ def test_every_minute_is_speakable() -> None:
         for lang in ("sq", "en"):
             said = say_time(t, lang)
             assert re.fullmatch(r"[a-zA-Zë '-]+", said), said
+
+
+def test_current_year_is_not_read() -> None:
+    today = date(2026, 12, 4)
+    assert say_date(date(2026, 11, 30), "en", today) == "the thirtieth of November"
+    assert say_date(date(2026, 11, 30), "sq", today) == "tridhjetë nëntor"
+    assert say_date(date(2025, 11, 30), "en", today) == (
+        "the thirtieth of November, two thousand and twenty-five")
+    assert say_date(date(2025, 11, 30), "sq", today).endswith("dy mijë e njëzet e pesë")
+    assert write_date(date(2026, 11, 30), "en") == "30 November 2026"

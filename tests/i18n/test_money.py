@@ -18,9 +18,13 @@ SPOKEN = [
     ("2", "ALL", "dy lekë", "two lek"),
     ("21", "ALL", "njëzet e një lekë", "twenty-one lek"),
     ("120", "ALL", "njëqind e njëzet lekë", "one hundred and twenty lek"),
-    ("120.30", "ALL", "njëqind e njëzet lekë", "one hundred and twenty lek"),
-    ("120.50", "ALL", "njëqind e njëzet e një lekë", "one hundred and twenty-one lek"),
-    ("0.49", "ALL", "zero lekë", "zero lek"),
+    ("120.30", "ALL", "njëqind e njëzet lekë e tridhjetë qindarka",
+     "one hundred and twenty lek and thirty qindarka"),
+    ("212450.50", "ALL",
+     "dyqind e dymbëdhjetë mijë e katërqind e pesëdhjetë lekë e pesëdhjetë qindarka",
+     "two hundred and twelve thousand four hundred and fifty lek and fifty qindarka"),
+    ("0.01", "ALL", "një qindarkë", "one qindarka"),
+    ("0.49", "ALL", "dyzet e nëntë qindarka", "forty-nine qindarka"),
     (
         "1234567",
         "ALL",
@@ -114,12 +118,12 @@ def test_say_amount(amount: str, code: str, sq: str, en: str) -> None:
 
 WRITTEN = [
     # amount, currency, sq, en
-    ("0", "ALL", "0 ALL", "0 ALL"),
-    ("120", "ALL", "120 ALL", "120 ALL"),
-    ("120.50", "ALL", "121 ALL", "121 ALL"),
-    ("1234", "ALL", "1.234 ALL", "1,234 ALL"),
-    ("1234567.49", "ALL", "1.234.567 ALL", "1,234,567 ALL"),
-    ("-2350", "ALL", "-2.350 ALL", "-2,350 ALL"),
+    ("0", "ALL", "0,00 ALL", "0.00 ALL"),
+    ("120", "ALL", "120,00 ALL", "120.00 ALL"),
+    ("120.50", "ALL", "120,50 ALL", "120.50 ALL"),
+    ("87549.50", "ALL", "87.549,50 ALL", "87,549.50 ALL"),
+    ("1234567.49", "ALL", "1.234.567,49 ALL", "1,234,567.49 ALL"),
+    ("-2350", "ALL", "-2.350,00 ALL", "-2,350.00 ALL"),
     ("0", "EUR", "0,00 EUR", "0.00 EUR"),
     ("1234.56", "EUR", "1.234,56 EUR", "1,234.56 EUR"),
     ("999.999", "EUR", "1.000,00 EUR", "1,000.00 EUR"),
@@ -148,13 +152,11 @@ def test_write_amount(amount: str, code: str, sq: str, en: str) -> None:
         ("1.004", "EUR", "1.00"),
         ("-1.005", "EUR", "-1.01"),  # ties away from zero
         ("0.995", "USD", "1.00"),
-        ("0.5", "ALL", "1"),
-        ("1.5", "ALL", "2"),
-        ("2.5", "ALL", "3"),
-        ("-2.5", "ALL", "-3"),
-        ("2.49", "ALL", "2"),
+        ("0.5", "ALL", "0.50"),  # the bank's figures are exact: nothing to round
+        ("2.49", "ALL", "2.49"),
+        ("2.495", "ALL", "2.50"),
         ("-0.004", "EUR", "0.00"),
-        ("-0.4", "ALL", "0"),
+        ("-0.004", "ALL", "0.00"),
     ],
 )
 def test_rounding(amount: str, code: str, rounded: str) -> None:
@@ -165,15 +167,15 @@ def test_rounding(amount: str, code: str, rounded: str) -> None:
 def test_rounding_reaches_what_is_said_and_written() -> None:
     assert say_amount(Decimal("0.995"), "EUR", "en") == "one euro"
     assert say_amount(Decimal("2.675"), "GBP", "en") == "two British pounds and sixty-eight pence"
-    assert say_amount(Decimal("2.5"), "ALL", "sq") == "tre lekë"
+    assert say_amount(Decimal("2.5"), "ALL", "sq") == "dy lekë e pesëdhjetë qindarka"
     assert write_amount(Decimal("1.005"), "EUR", "sq") == "1,01 EUR"
 
 
 def test_tiny_negative_is_not_minus_zero() -> None:
     assert say_amount(Decimal("-0.004"), "EUR", "sq") == "zero euro"
-    assert say_amount(Decimal("-0.4"), "ALL", "en") == "zero lek"
+    assert say_amount(Decimal("-0.004"), "ALL", "en") == "zero lek"
     assert write_amount(Decimal("-0.004"), "USD", "en") == "0.00 USD"
-    assert write_amount(Decimal("-0.4"), "ALL", "sq") == "0 ALL"
+    assert write_amount(Decimal("-0.004"), "ALL", "sq") == "0,00 ALL"
 
 
 def test_ints_are_amounts_too() -> None:
@@ -248,7 +250,7 @@ def test_written_amounts_read_back() -> None:
         # Groups of exactly three digits after the first.
         assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*(,\d\d)?", sq_number), sq_number
         assert re.fullmatch(r"-?\d{1,3}(,\d{3})*(\.\d\d)?", en_number), en_number
-        assert ("," in sq_number.split(".")[-1]) == (code != "ALL")
+        assert "," in sq_number.split(".")[-1]  # two decimals in every currency
 
 
 def test_too_large_to_say_but_still_written() -> None:
