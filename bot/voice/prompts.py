@@ -15,6 +15,10 @@ TRANSFER_FAILED = {
     "sq": "Na vjen keq, lidhja nuk u realizua. Ju lutem telefononi përsëri më vonë. Mirupafshim.",
     "en": "Sorry, we could not put your call through. Please call again later. Goodbye.",
 }
+KEYS_ONLY = {
+    "sq": "Kjo linjë pranon vetëm tastet e telefonit. Ju lutem përdorni tastierën.",
+    "en": "This line takes keys only. Please use your telephone keypad.",
+}
 SERVICE_DOWN = {
     "sq": "Na vjen keq, shërbimi nuk është i disponueshëm për momentin. "
     "Ju lutem telefononi përsëri më vonë.",

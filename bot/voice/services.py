@@ -14,8 +14,10 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bot.i18n import LANGUAGES
 from bot.voice.asr import Recognizer
@@ -23,6 +25,15 @@ from bot.voice.asr_pool import RecognizerPool
 from bot.voice.models import ModelInfo, model_for
 from bot.voice.phrases import KeyWords
 from bot.voice.tts import Synthesizer
+
+T = TypeVar("T")
+
+
+def asr_workers(env: Mapping[str, str] | None = None) -> int:
+    """Threads for recognition: `BOT_VOICE_ASR_WORKERS`, else one per core. Decoding is CPU
+    work (Vosk releases the GIL), so more threads than cores only make every call late."""
+    env = os.environ if env is None else env
+    return max(1, int(env.get("BOT_VOICE_ASR_WORKERS") or (os.cpu_count() or 2)))
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
@@ -72,6 +83,12 @@ class VoiceServices:
         self._models: dict[str, ModelInfo | None] = dict(models or {})
         self._pools: dict[tuple[str, int], RecognizerPool] = {}
         self._lock = threading.Lock()
+        self._asr = ThreadPoolExecutor(asr_workers(), thread_name_prefix="asr")
+
+    async def recognize(self, work: Callable[..., T], *args: object) -> T:
+        """Run recognizer work (`accept`, `finish`, `set_phrases`...) on the recognition pool,
+        off the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self._asr, work, *args)
 
     @classmethod
     def from_env(cls, **options: object) -> VoiceServices:
@@ -118,3 +135,4 @@ class VoiceServices:
 
     def close(self) -> None:
         self.synthesizer.close()
+        self._asr.shutdown(wait=False, cancel_futures=True)

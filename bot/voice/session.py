@@ -4,15 +4,12 @@
                            services=services)
     outcome = await session.run(events)      # events: asyncio.Queue[CallerEvent]
 
-The session greets the assistant (so the caller hears the language menu), then turns each
-thing the caller does into one message: a key of the menu being heard sends that key's payload,
-a digit string asked for (`collect`) is gathered with a `DigitCollector` and sent whole, speech
-is recognized in the conversation's language (when a model is configured) and sent as text.
-Replies are spoken as they arrive; a key or the start of speech cuts them off (barge-in).
-
-Silence after a prompt (no-input) and speech that was not recognized (no-match) repeat the last
-question; after `max_failures` in a row the session asks the assistant for an agent, and the
-hand-off transfers the call. In the language menu, silence chooses its default (Albanian).
+The dialogue itself (what a key, speech or silence means; re-prompts, failures, barge-in) is
+the pure state machine `bot.voice.dialogue.Dialogue`. This is its thin async driver: it waits
+for the caller's events, the end of a prompt or the dialogue's deadline, turns caller audio into
+speech events (voice-activity detection, then recognition of the speech only, on the services'
+recognition pool), and carries out the dialogue's actions: playing, sending to the assistant,
+transferring, hanging up.
 """
 
 from __future__ import annotations
@@ -21,46 +18,42 @@ import asyncio
 import logging
 import uuid
 from collections import deque
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterable
 
 import numpy as np
 
-from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from bot.menus import KEYS
+from bot.i18n import DEFAULT_LANGUAGE
 from bot.voice.asr import AsrEvent, Recognizer
 from bot.voice.assistant import AssistantClient, AssistantError
 from bot.voice.audio import samples_for
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey, CallOutput
-from bot.voice.digit_collector import DIGITS, DigitCollector, DigitResult
-from bot.voice.phrases import title_words
-from bot.voice.prompts import NOT_UNDERSTOOD, SERVICE_DOWN, TRANSFER_FAILED, prompt
+from bot.voice.dialogue import (
+    GREETING,
+    Action,
+    Dialogue,
+    DropSpeech,
+    EndUtterance,
+    HangUp,
+    Listen,
+    Play,
+    Send,
+    SessionOutcome,
+    StopListening,
+    StopPlayback,
+    TranscriptLine,
+    Transfer,
+    UseLanguage,
+)
 from bot.voice.services import VoiceServices
-from bot.voice.turns import Handoff, Turn, Utterance, read_turn
+from bot.voice.turns import Utterance, read_turn
+from bot.voice.vad import SpeechAudio, SpeechDetector, SpeechEnd, SpeechStart
+
+__all__ = ["GREETING", "SessionOutcome", "TranscriptLine", "VoiceSession"]
 
 log = logging.getLogger(__name__)
 
-EndedBy = Literal["caller", "transfer", "transfer_failed", "hangup", "error"]
-GREETING = "/greet"
-MAX_BATCH_MS = 200  # caller audio waiting in the queue is recognized in one go, up to this
-
-
-@dataclass
-class SessionOutcome:
-    """How the call ended. `turns`: messages sent to the assistant, the greeting included."""
-
-    ended_by: EndedBy
-    queue: str | None = None
-    turns: int = 0
-
-
-@dataclass(frozen=True)
-class TranscriptLine:
-    """One line of the call: who, what (secret digits masked), and how the caller gave it."""
-
-    who: Literal["caller", "assistant"]
-    text: str
-    via: Literal["key", "speech", "digits", "auto", "reply"]
+MAX_BATCH_MS = 200  # caller audio waiting in the queue is handled in one go, up to this
+EARLY_END_SILENCE_MS = 100  # a closed-set answer ends after this much quiet (not the full rule)
 
 
 class VoiceSession:
@@ -80,66 +73,67 @@ class VoiceSession:
         self.output = output
         self.caller_id = caller_id
         self.services = services
-        self.settings = services.settings
         self.sender = conversation_id or f"voice-{uuid.uuid4().hex}"
-        self.language = language
-        self.transcript: list[TranscriptLine] = []
+        self.dialogue = Dialogue(services.settings, services.key_words, language)
         # set while the session waits for the caller (nothing playing, nothing in flight): a
         # cue for drivers that act on prompts (recorded calls, tests, benchmarks)
         self.listening = asyncio.Event()
-        # how many times the session started speaking (a turn or a re-prompt): with `listening`,
-        # tells such a driver that the session reacted to what it sent
-        self.prompt_count = 0
-        self._turn = Turn()
-        self._prompt: tuple[Utterance, ...] = ()
+        self._detector = SpeechDetector(output.sample_rate)
         self._recognizer: Recognizer | None = None
         self._recognizer_lang: str | None = None
-        self._phrases: list[str] | None = None  # the phrase list asked of the recognizer
-        self._collector: DigitCollector | None = None
+        self._phrases: tuple[str, ...] | None = None
+        self._hearing = True  # caller audio counts (not while a hand-off is announced)
+        self._end_pending = False  # EndUtterance: finish once a short quiet follows
         self._playing: asyncio.Task[bool] | None = None
-        self._barge_in = True
         self._stop = False
-        self._no_input_at: float | None = None
-        self._failures = 0
-        self._turns = 0
         self._pending: deque[CallerEvent] = deque()
         self._getter: asyncio.Task[CallerEvent] | None = None
-        self._outcome: SessionOutcome | None = None
+
+    # --- what drivers and tests look at ------------------------------------------------------
+
+    @property
+    def transcript(self) -> list[TranscriptLine]:
+        return self.dialogue.transcript
+
+    @property
+    def language(self) -> str:
+        return self.dialogue.language
+
+    @property
+    def prompt_count(self) -> int:
+        """How many times the session started speaking (a turn or a re-prompt)."""
+        return self.dialogue.prompt_count
 
     @property
     def hears_speech(self) -> bool:
-        """False on a keypad-first line: no speech model for the conversation's language."""
+        """False on a keypad-only line: no speech model for the conversation's language."""
         return self._recognizer is not None
 
     @property
     def awaiting(self) -> str | None:
         """What the caller is asked for now: "menu:<name>", "collect:<slot>", or None."""
-        if self._turn.collect:
-            return f"collect:{self._turn.collect.slot}"
-        if self._turn.menu:
-            return f"menu:{self._turn.menu.name}"
-        return None
+        return self.dialogue.awaiting
 
     # --- the call ----------------------------------------------------------------------------
 
     async def run(self, events: asyncio.Queue[CallerEvent]) -> SessionOutcome:
         """Hold the call until it ends; how it ended."""
         try:
-            await self._use_language(self.language)
-            await self._send(GREETING, via="auto")
-            while self._outcome is None:
+            await self._do(self.dialogue.start(self._now()))
+            while self.dialogue.outcome is None:
                 await self._step(events)
         except AssistantError as error:
             log.warning("call %s: %s", self.sender, error)
-            await self._end_with(SERVICE_DOWN, "error")
+            await self._do(self.dialogue.on_assistant_error())
         except Exception:
             log.exception("call %s failed", self.sender)
-            await self._end_with(None, "error")
+            await self._do(self.dialogue.on_error())
         finally:
             await self._cleanup()
-        assert self._outcome is not None
-        self._outcome.turns = self._turns
-        return self._outcome
+        outcome = self.dialogue.outcome
+        assert outcome is not None
+        outcome.turns = self.dialogue.turns
+        return outcome
 
     async def _step(self, events: asyncio.Queue[CallerEvent]) -> None:
         if self._pending:
@@ -150,34 +144,28 @@ class VoiceSession:
         waits: set[asyncio.Future] = {self._getter}
         if self._playing is not None:
             waits.add(self._playing)
-        timeout = self._time_left()
-        done, _ = await asyncio.wait(waits, timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        deadline = self.dialogue.deadline
+        timeout = None if deadline is None else max(0.0, deadline - self._now())
+        done, _ = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         if self._playing is not None and self._playing in done:
-            await self._after_playing()
+            task, self._playing = self._playing, None
+            task.result()  # a synthesis error ends the call (run() says sorry if it can)
+            await self._do(self.dialogue.on_played(self._now()))
         elif self._getter in done:
             event, self._getter = self._getter.result(), None
             await self._on_event(event, events)
         elif not done:
-            await self._on_timeout()
+            await self._do(self.dialogue.on_timeout(self._now()))
 
     def _now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def _time_left(self) -> float | None:
-        if self._playing is not None:
-            return None
-        deadline = self._collector.deadline if self._collector else self._no_input_at
-        return None if deadline is None else max(0.0, deadline - self._now())
-
-    # --- what the caller does ----------------------------------------------------------------
-
     async def _on_event(self, event: CallerEvent, events: asyncio.Queue[CallerEvent]) -> None:
         if isinstance(event, CallerHangup):
             self.output.interrupt()
-            self._outcome = SessionOutcome("caller")
+            await self._do(self.dialogue.on_hangup())
         elif isinstance(event, CallerKey):
-            await self._on_key(event.key)
+            await self._do(self.dialogue.on_key(event.key, self._now()))
         elif isinstance(event, CallerAudio):
             await self._on_audio(self._batch(event.pcm, events))
 
@@ -194,220 +182,118 @@ class VoiceSession:
             size += len(event.pcm)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
-    async def _on_key(self, key: str) -> None:
-        if key not in KEYS:
-            return  # A-D: no customer's phone has them
-        if self._playing is not None:
-            if not self._barge_in:
-                return  # a hand-off or goodbye is heard out
-            await self._stop_playing()
-        self._no_input_at = None
-        if self._recognizer is not None:
-            await asyncio.to_thread(self._recognizer.reset)  # a key ends any speech
-        if self._turn.collect is not None:
-            await self._collect_digits(key)
-            return
-        menu = self._turn.menu
-        self._note("caller", key, "key")
-        if menu is not None and key in menu.keys:
-            await self._send(menu.keys[key], via="key")
-        elif menu is not None:  # not a key of this menu: the assistant says so and repeats it
-            if not await self._count_failure():
-                await self._send(key, via="key", success=False)
-        else:  # no menu in view: the assistant maps a typed digit to where the caller is
-            await self._send(key, via="key")
-
-    async def _collect_digits(self, *keys: str) -> None:
-        now = self._now()
-        if self._collector is None:
-            self._collector = self._new_collector(now)
-        for key in keys:
-            result = self._collector.feed(key, now)
-            if result is not None:
-                await self._collected(result)
-                return
-        self._arm()
-
-    def _new_collector(self, now: float) -> DigitCollector:
-        collect = self._turn.collect
-        assert collect is not None
-        return DigitCollector(
-            started_at=now,
-            length=collect.digits,
-            first_digit_timeout=self.settings.first_digit_timeout,
-            inter_digit_timeout=self.settings.inter_digit_timeout,
-        )
-
-    async def _collected(self, result: DigitResult) -> None:
-        self._collector = None
-        if result.status == "cancelled":
-            self._replay(())  # "*": start the number again
-        elif result.digits:  # complete, or a timeout after some digits: the assistant checks
-            collect = self._turn.collect
-            secret = collect is not None and collect.secret
-            self._note("caller", "•" * len(result.digits) if secret else result.digits, "digits")
-            await self._send(result.digits, via="digits")
-        else:
-            await self._no_input()
+    # --- hearing the caller ------------------------------------------------------------------
 
     async def _on_audio(self, pcm: np.ndarray) -> None:
-        if self._recognizer is None or (self._playing is not None and not self._barge_in):
-            return  # keypad-first line, or a hand-off being announced
-        for event in await asyncio.to_thread(self._recognizer.accept, pcm):
-            if self._outcome is not None or self._recognizer is None:
+        """Voice activity first; only speech is recognized."""
+        if not self._hearing:
+            return
+        for vad in self._detector.feed(pcm):
+            if self.dialogue.outcome is not None or not self._hearing:
                 return
-            if not event.is_final:
-                await self._on_speech_start()
-            else:
-                await self._heard(event)
+            if isinstance(vad, SpeechStart):
+                await self._do(self.dialogue.on_speech_start(self._now()))
+                await self._recognize(vad.pcm)
+            elif isinstance(vad, SpeechAudio):
+                await self._recognize(vad.pcm)
+            elif isinstance(vad, SpeechEnd):
+                await self._finish_utterance()
+                await self._do(self.dialogue.on_speech_end(self._now()))
+        if self._end_pending and (not self._detector.in_speech
+                                  or self._detector.trailing_silence_ms >= EARLY_END_SILENCE_MS):
+            self._detector.reset()
+            await self._finish_utterance()
 
-    async def _on_speech_start(self) -> None:
-        # the caller is talking: give the utterance time to end (a partial that never becomes a
-        # final, e.g. line noise, still ends in a no-input)
-        if self._turn.collect is None:
-            self._no_input_at = self._now() + self.settings.no_input_timeout
-        self.listening.clear()
-        if self._playing is not None:
-            await self._stop_playing()
-
-    async def _heard(self, event: AsrEvent) -> None:
-        collect = self._turn.collect
-        shown = "•••" if collect is not None and collect.secret else event.text  # a spoken PIN
-        if not event.text or (event.confidence or 0.0) < self.settings.min_confidence:
-            self._note("caller", shown or "…", "speech")
-            await self._no_match()
-            return
-        self._note("caller", shown, "speech")
-        langs = self._key_langs()
-        words = self.services.key_words
-        if self._turn.collect is not None:
-            digits = words.digits_of(event.text, langs)
-            if digits:
-                await self._collect_digits(*digits)
-                return
-        elif self._turn.menu is not None:
-            key = words.key_of(event.text, langs) or title_words(self._turn.menu.name, langs).get(
-                event.text.strip().lower())
-            if key is not None and key in self._turn.menu.keys:
-                await self._send(self._turn.menu.keys[key], via="speech")
-                return
-        await self._send(event.text, via="speech")
-
-    def _key_langs(self) -> tuple[str, ...]:
-        """Languages whose words count as keys: both in the bilingual language menu."""
-        menu = self._turn.menu
-        if menu is not None and menu.default_key is not None:
-            return tuple(LANGUAGES)
-        return (self.language,)
-
-    async def _on_timeout(self) -> None:
-        if self._collector is not None:
-            result = self._collector.poll(self._now())
-            if result is not None:
-                await self._collected(result)
-            return
-        self._no_input_at = None
-        await self._no_input()
-
-    async def _no_input(self) -> None:
-        menu = self._turn.menu
-        if menu is not None and menu.default_key in menu.keys:
-            await self._send(menu.keys[menu.default_key], via="auto")  # language menu: Albanian
-        else:
-            await self._fail(None)
-
-    async def _no_match(self) -> None:
-        await self._fail(NOT_UNDERSTOOD)
-
-    async def _fail(self, notice: dict[str, str] | None) -> None:
-        if await self._count_failure():
-            return
-        lead = (Utterance(prompt(notice, self.language), fixed=True),) if notice else ()
-        self._collector = None
-        self._replay(lead)
-
-    async def _count_failure(self) -> bool:
-        """One more failure in a row; at the limit the caller is sent to an agent (True)."""
-        self._failures += 1
-        if self._failures < self.settings.max_failures:
-            return False
-        await self._ask_for_agent()
-        return True
-
-    async def _ask_for_agent(self) -> None:
-        self._failures = 0
-        await self._send(self.settings.agent_message, via="auto", success=False)
-
-    def _replay(self, lead: tuple[Utterance, ...]) -> None:
-        """Say the last question again (after `lead`); the caller is still asked the same."""
-        self._speak(lead + self._prompt, barge_in=True)
-
-    # --- the assistant -----------------------------------------------------------------------
-
-    async def _send(self, message: str, *, via: str, success: bool = True) -> None:
-        self.listening.clear()
-        self._no_input_at = None
-        self._collector = None
-        if success:
-            self._failures = 0
-        self._turns += 1
-        replies = await self.assistant.send(self.sender, message, self.caller_id,
-                                            extra_metadata={"language": self.language})
-        await self._begin(read_turn(replies))
-
-    async def _begin(self, turn: Turn) -> None:
-        self._turn = turn
-        if turn.lang in LANGUAGES and turn.lang != self.language:
-            await self._use_language(turn.lang)  # type: ignore[arg-type]
-        if turn.menu is not None or turn.collect is not None:
-            self._prompt = turn.prompt
-        await self._listen_for(turn)
-        self._speak(turn.utterances, barge_in=turn.handoff is None and not turn.goodbye)
-
-    async def _use_language(self, lang: str) -> None:
-        """Speak and recognize `lang` from now on (another model's recognizer if need be)."""
-        self.language = lang
-        if self._recognizer_lang == lang:
-            return
-        await self._release_recognizer()
-        rate = self.output.sample_rate
-        self._recognizer = await self.services.acquire_recognizer(lang, rate)
-        self._phrases = None
-        self._recognizer_lang = lang if self._recognizer is not None else None
-
-    async def _listen_for(self, turn: Turn) -> None:
-        """A phrase list where the answer is a closed set: digits, or the language menu."""
+    async def _recognize(self, pcm: np.ndarray) -> None:
         if self._recognizer is None:
             return
-        words = self.services.key_words
-        phrases: list[str] | None = None
-        if turn.collect is not None:
-            phrases = words.phrases(DIGITS, (self.language,))
-        elif turn.menu is not None and turn.menu.default_key is not None:
-            langs = tuple(LANGUAGES)
-            phrases = sorted(set(words.phrases(turn.menu.keys, langs))
-                             | set(title_words(turn.menu.name, langs)))
-        phrases = phrases or None
-        if phrases != self._phrases:
+        await self._asr_events(await self.services.recognize(self._recognizer.accept, pcm))
+
+    async def _finish_utterance(self) -> None:
+        self._end_pending = False
+        if self._recognizer is not None:
+            await self._asr_events(await self.services.recognize(self._recognizer.finish))
+
+    async def _asr_events(self, found: Iterable[AsrEvent]) -> None:
+        for event in found:
+            if self.dialogue.outcome is not None or self._recognizer is None:
+                return
+            now = self._now()
+            if event.is_final:
+                self._end_pending = False
+                await self._do(self.dialogue.on_heard(event.text, event.confidence, now))
+            else:
+                await self._do(self.dialogue.on_partial(event.text, now))
+
+    # --- carrying out the dialogue's actions -------------------------------------------------
+
+    async def _do(self, actions: Iterable[Action]) -> None:
+        todo = deque(actions)
+        while todo:
+            action = todo.popleft()
+            todo.extend(await self._act(action))
+        if self.dialogue.listening and self._playing is None:
+            self.listening.set()
+        else:
+            self.listening.clear()
+
+    async def _act(self, action: Action) -> list[Action]:
+        """Carry out one action; the actions the dialogue answers its result with."""
+        if isinstance(action, Send):
+            self.listening.clear()
+            replies = await self.assistant.send(self.sender, action.message, self.caller_id,
+                                                extra_metadata={"language": action.lang})
+            return self.dialogue.on_reply(read_turn(replies), self._now())
+        if isinstance(action, Play):
+            self._play(action)
+        elif isinstance(action, StopPlayback):
+            await self._stop_playing()
+        elif isinstance(action, Listen):
+            self._hearing = True
+            await self._set_phrases(action.phrases)
+        elif isinstance(action, StopListening):
+            self._hearing = False
+            self._detector.reset()
+        elif isinstance(action, DropSpeech):
+            self._end_pending = False
+            self._detector.reset()
+            if self._recognizer is not None:
+                await self.services.recognize(self._recognizer.reset)
+        elif isinstance(action, EndUtterance):
+            self._end_pending = True
+        elif isinstance(action, UseLanguage):
+            await self._use_language(action.lang)
+        elif isinstance(action, Transfer):
+            result = await self.output.transfer(action.queue)
+            return self.dialogue.on_transfer_result(result == "transferred")
+        elif isinstance(action, HangUp):
+            await self._hang_up(action)
+        return []
+
+    async def _use_language(self, lang: str) -> None:
+        """Recognize `lang` from now on (another model's recognizer if need be)."""
+        if self._recognizer_lang != lang:
+            await self._release_recognizer()
+            self._recognizer = await self.services.acquire_recognizer(
+                lang, self.output.sample_rate)
+            self._phrases = None
+            self._recognizer_lang = lang if self._recognizer is not None else None
+        self.dialogue.set_hears_speech(self._recognizer is not None)
+
+    async def _set_phrases(self, phrases: tuple[str, ...] | None) -> None:
+        if self._recognizer is not None and phrases != self._phrases:
             self._phrases = phrases
-            await asyncio.to_thread(self._recognizer.set_phrases, phrases)
+            await self.services.recognize(self._recognizer.set_phrases, phrases)
 
-    # --- speaking ----------------------------------------------------------------------------
-
-    def _speak(self, utterances: tuple[Utterance, ...], *, barge_in: bool) -> None:
-        for utterance in utterances:
-            self._note("assistant", utterance.text, "reply")
-        self.listening.clear()
-        self.prompt_count += 1
-        self._barge_in = barge_in
+    def _play(self, play: Play) -> None:
         self._stop = False
-        self._playing = asyncio.ensure_future(self._play_all(utterances))
+        self._playing = asyncio.ensure_future(self._play_all(play.utterances, play.lang))
 
-    async def _play_all(self, utterances: tuple[Utterance, ...]) -> bool:
+    async def _play_all(self, utterances: tuple[Utterance, ...], lang: str) -> bool:
         """Render all at once (the synthesizer works in parallel), play in order."""
         rate = self.output.sample_rate
         synth = self.services.synthesizer
-        renders = [asyncio.ensure_future(synth.render(u.text, self.language, sample_rate=rate,
+        renders = [asyncio.ensure_future(synth.render(u.text, lang, sample_rate=rate,
                                                       fixed=u.fixed)) for u in utterances]
         try:
             for render in renders:
@@ -420,7 +306,7 @@ class VoiceSession:
                 render.cancel()
 
     async def _stop_playing(self) -> None:
-        """Barge-in: cut off what is being said."""
+        """Barge-in (or the end of the call): cut off what is being said."""
         if self._playing is None:
             return
         self._stop = True
@@ -428,54 +314,18 @@ class VoiceSession:
         task, self._playing = self._playing, None
         await asyncio.gather(task, return_exceptions=True)
 
-    async def _after_playing(self) -> None:
-        task, self._playing = self._playing, None
-        assert task is not None
-        task.result()  # a synthesis error ends the call (run() says sorry if it can)
-        if self._turn.handoff is not None:
-            await self._transfer(self._turn.handoff)
-        elif self._turn.goodbye:
-            await self.output.hangup()
-            self._outcome = SessionOutcome("hangup")
-        else:
-            self._arm()
-
-    def _arm(self) -> None:
-        """Wait for the caller: a digit string's timers, or the no-input timer."""
-        now = self._now()
-        if self._turn.collect is not None:
-            if self._collector is None:
-                self._collector = self._new_collector(now)
-        elif self._no_input_at is None:
-            self._no_input_at = now + self.settings.no_input_timeout
-        self.listening.set()
-
-    async def _transfer(self, handoff: Handoff) -> None:
-        if await self.output.transfer(handoff.queue) == "transferred":
-            self._outcome = SessionOutcome("transfer", handoff.queue)
-            return
-        await self._end_with(TRANSFER_FAILED, "transfer_failed", handoff.queue)
-
-    async def _end_with(self, notice: dict[str, str] | None, ended_by: EndedBy,
-                        queue: str | None = None) -> None:
-        """Say `notice` (if the synthesizer still works), hang up, and end with `ended_by`."""
-        self._outcome = SessionOutcome(ended_by, queue)
-        await self._stop_playing()
+    async def _hang_up(self, action: HangUp) -> None:
+        """Say the notice (if the synthesizer still works), then hang up."""
         try:
-            if notice is not None:
-                text = prompt(notice, self.language)
-                self._note("assistant", text, "reply")
+            if action.notice is not None:
                 pcm = await self.services.synthesizer.render(
-                    text, self.language, sample_rate=self.output.sample_rate, fixed=True)
+                    action.notice, action.lang, sample_rate=self.output.sample_rate, fixed=True)
                 await self.output.play(pcm)
             await self.output.hangup()
         except Exception:
             log.exception("call %s: could not end the call cleanly", self.sender)
 
-    # --- bookkeeping -------------------------------------------------------------------------
-
-    def _note(self, who: Literal["caller", "assistant"], text: str, via: str) -> None:
-        self.transcript.append(TranscriptLine(who, text, via))  # type: ignore[arg-type]
+    # --- clean-up ----------------------------------------------------------------------------
 
     async def _release_recognizer(self) -> None:
         if self._recognizer is not None and self._recognizer_lang is not None:
