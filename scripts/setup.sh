@@ -2,15 +2,22 @@
 # Idempotent set-up on a Debian machine: system packages, the virtual environment, the project.
 # Quick on a second run: each step checks first and does nothing when it is already done.
 #   scripts/setup.sh          what the assistant needs to run
-#   scripts/setup.sh --test   also what the test suite needs (SIP peers, a browser)
+#   scripts/setup.sh --test   also what the test suite needs (SIP peers, a browser, and the
+#                             topology's engines for tests/topology)
+#   scripts/setup.sh --topology  the engines of the scaled-out topology (`bot cluster up`,
+#                             deploy/, docs/deploy.md): Kamailio, HAProxy, Redis, PostgreSQL
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUN_PACKAGES=(espeak-ng libportaudio2 sox libsox-fmt-base)
 TEST_PACKAGES=(sip-tester baresip chromium)
+TOPOLOGY_PACKAGES=(kamailio kamailio-tls-modules haproxy redis-server postgresql openssl)
 
 packages=("${RUN_PACKAGES[@]}")
-[[ "${1:-}" == "--test" ]] && packages+=("${TEST_PACKAGES[@]}")
+case "${1:-}" in
+  --test) packages+=("${TEST_PACKAGES[@]}" "${TOPOLOGY_PACKAGES[@]}") ;;
+  --topology) packages+=("${TOPOLOGY_PACKAGES[@]}") ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

@@ -352,6 +352,52 @@ def _add_agents_commands(commands: argparse._SubParsersAction) -> None:
     add.set_defaults(handler=cmd_agents_add)
 
 
+def cmd_cluster_up(args: argparse.Namespace) -> int:
+    """Start the scaled-out topology on loopback (deploy/, docs/deploy.md) and leave it running."""
+    from bot.ops import cluster
+    from bot.ops.stack import latest_model
+
+    model = latest_model()
+    if model is None:
+        print("no trained model: run `bot train` first", file=sys.stderr)
+        return 1
+    try:
+        plan = cluster.up(model, rasa_replicas=args.rasa, action_servers=args.actions,
+                          sip_workers=args.workers)
+    except cluster.ClusterError as error:
+        print(f"bot cluster up: {error}", file=sys.stderr)
+        return 1
+    print(f"topology up in {plan.folder} (logs in {plan.folder / 'logs'}):")
+    print(f"  web chat + REST (HAProxy): {plan.http_url}/webchat/")
+    print(f"  SIP (Kamailio): sip:bank@{plan.host}:{plan.sip_edge_port} (UDP), "
+          f"port {plan.tls_edge_port} (TLS)")
+    print("stop it with `bot cluster down`")
+    return 0
+
+
+def cmd_cluster_down(args: argparse.Namespace) -> int:
+    """Stop the topology `bot cluster up` started and delete its folder."""
+    from bot.ops import cluster
+
+    folder = cluster.down()
+    print(f"topology in {folder} stopped" if folder else "no topology is up")
+    return 0
+
+
+def _add_cluster_commands(commands: argparse._SubParsersAction) -> None:
+    group = commands.add_parser(
+        "cluster", help="the scaled-out topology on this machine (Kamailio, HAProxy, replicas)")
+    cluster_commands = group.add_subparsers(dest="cluster_command", metavar="COMMAND",
+                                            required=True)
+    up = cluster_commands.add_parser("up", help="start it (PostgreSQL, Redis, Rasa replicas, "
+                                                "action servers, SIP workers, the edges)")
+    up.add_argument("--rasa", type=int, default=2, help="Rasa replicas (2)")
+    up.add_argument("--actions", type=int, default=2, help="action servers (2)")
+    up.add_argument("--workers", type=int, default=2, help="`bot sip` workers (2)")
+    up.set_defaults(handler=cmd_cluster_up)
+    cluster_commands.add_parser("down", help="stop it").set_defaults(handler=cmd_cluster_down)
+
+
 def _add_fetch_models_command(commands: argparse._SubParsersAction) -> None:
     from bot.voice import fetch
 
@@ -373,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_talk_command(commands)
     _add_webchat_commands(commands)
     _add_sip_commands(commands)
+    _add_cluster_commands(commands)
     _add_designer_commands(commands)
     _add_fetch_models_command(commands)
     _add_agents_commands(commands)
