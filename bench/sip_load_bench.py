@@ -102,9 +102,9 @@ class ToneSynthesizer:
 
 
 async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
+    from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
-    from bot.sip.service import voice_session_factory
 
     medias: list = []
     config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120,

@@ -74,9 +74,24 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_talk(args: argparse.Namespace) -> int:
     """A voice call with the assistant: microphone and speaker, or recorded audio and keys."""
-    from bot.voice.local import talk
+    import asyncio
 
-    return talk(args)
+    from bot.voice.local import talk_to
+
+    rasa_url = getattr(args, "rasa_url", None)
+    if rasa_url is not None:
+        return asyncio.run(talk_to(rasa_url, args))
+    from bot.ops.commands import prepared_stack
+
+    stack = prepared_stack()
+    try:
+        print("starting the assistant (Rasa server, action server, mail sink)...", flush=True)
+        stack.start()
+        return asyncio.run(talk_to(stack.config.rasa_url, args))
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stack.stop()
 
 
 def _add_talk_command(commands: argparse._SubParsersAction) -> None:
@@ -302,8 +317,8 @@ def cmd_sip(args: argparse.Namespace) -> int:
     """The SIP gateway: answers calls on UDP and talks to the assistant at --rasa-url."""
     from dataclasses import replace
 
+    from bot.ops.phone_service import run
     from bot.sip.config import GatewayConfig
-    from bot.sip.service import run
 
     config = GatewayConfig.from_env()
     config = replace(config, host=args.host or config.host, port=args.port or config.port)

@@ -161,7 +161,8 @@ async def live_call(assistant: AssistantClient, services: VoiceServices, *,
     return outcome
 
 
-async def _talk(rasa_url: str | None, args: argparse.Namespace) -> int:
+async def talk_to(rasa_url: str | None, args: argparse.Namespace) -> int:
+    """One call with the assistant at `rasa_url`: live microphone, or `args.input` / `args.keys`."""
     services = VoiceServices.from_env()
     assistant = AssistantClient.from_env(rasa_url)
     try:
@@ -197,21 +198,3 @@ async def _talk(rasa_url: str | None, args: argparse.Namespace) -> int:
     finally:
         await assistant.close()
         services.close()
-
-
-def talk(args: argparse.Namespace) -> int:
-    """`bot talk`: start the assistant unless `--rasa-url` names a running one, then call it."""
-    rasa_url = getattr(args, "rasa_url", None)
-    if rasa_url is not None:
-        return asyncio.run(_talk(rasa_url, args))
-    from bot.ops.commands import prepared_stack
-
-    stack = prepared_stack()
-    try:
-        print("starting the assistant (Rasa server, action server, mail sink)...", flush=True)
-        stack.start()
-        return asyncio.run(_talk(stack.config.rasa_url, args))
-    except KeyboardInterrupt:
-        return 0
-    finally:
-        stack.stop()

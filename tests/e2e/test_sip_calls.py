@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.bank.demo import demo_customer
+from bot.ops.phone_service import voice_session_factory
 from bot.ops.stack import Stack
 from bot.sip.call import CallContext
 from bot.sip.refer import conversation_reference, refer_target
-from bot.sip.service import voice_session_factory
 from bot.voice import g711
 from bot.voice.assistant import AssistantClient
 from bot.voice.call_io import CallOutput

@@ -1,5 +1,7 @@
 """`bot sip`: the gateway as a service, each call talking to the assistant through a
-`VoiceSession` (speech synthesis and recognition shared by all calls of the process)."""
+`VoiceSession` (speech synthesis and recognition shared by all calls of the process).
+
+Composed here, in ops, so that `bot.sip` never imports the voice dialogue."""
 
 from __future__ import annotations
 
