@@ -443,6 +443,7 @@ def test_masking_labels_language_place_second_tab_and_end_chat(page: Page, stack
     button(page, "EN").click()
     bot_says(page, "Individual customers.", times=2)
     button(page, "2 · Current account information").click()
+    button(page, "1 · Card number and PIN").click()
     bot_says(page, "Please enter the 16-digit number")
     say(page, "I don't have my card with me")
     expect(page.locator(".chat-entry-user .chat-bubble").last).to_have_text(
@@ -466,6 +467,7 @@ def test_idle_conversation_loses_verification_and_says_so(page: Page, stack: Sta
     button(page, "2 · English").click()
     button(page, "1 · Individual customer").click()
     button(page, "2 · Current account information").click()
+    button(page, "1 · Card number and PIN").click()
     bot_says(page, "Please enter the 16-digit number")
     say(page, card.number)
     bot_says(page, "Now enter the card's 4-digit PIN")
@@ -477,6 +479,7 @@ def test_idle_conversation_loses_verification_and_says_so(page: Page, stack: Sta
     button(page, "2 · English").click()
     button(page, "1 · Individual customer").click()
     button(page, "2 · Current account information").click()
+    button(page, "1 · Card number and PIN").click()
     bot_says(page, "Please enter the 16-digit number")  # verification is gone
 
 
