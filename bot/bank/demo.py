@@ -409,7 +409,7 @@ def _add_card(
         status=spec.status.value,
         number_digest=card_digest(spec.number, key),
         last_four=spec.last_four,
-        pin_hash=hash_pin(spec.pin),
+        pin_hash=hash_pin(spec.pin, key),
         failed_pin_attempts=0,
         account=linked if spec.kind is CardKind.DEBIT else None,
     )

@@ -1,10 +1,17 @@
-"""How secrets are kept: PINs as salted scrypt hashes, card numbers as a keyed hash + last four.
+"""How secrets are kept: PINs as peppered, salted scrypt hashes, card numbers as a keyed hash +
+last four.
 
-A PIN is stored as `scrypt$n$r$p$salt$hash` (salt and hash in unpadded base64), so the cost
-parameters can be raised later without breaking stored hashes. A card number is stored only as
-HMAC-SHA256 under the card key (`bot.security.secret_keys.card_key()`): the bank can look a card
-up by the number the caller keys in, but the database alone does not give the number back, and
-with only 10**15 Luhn-valid 16-digit numbers an unkeyed hash could be reversed by brute force."""
+A PIN is stored as `scrypt-keyed$n$r$p$salt$hash` (salt and hash in unpadded base64), so the cost
+parameters can be raised later without breaking stored hashes. A PIN has only 10,000 values, so
+a salted slow hash alone falls to trying them all (minutes on one core); scrypt is therefore fed
+HMAC(pin key, PIN), the pin key derived from the card key, which is kept outside the database: the
+database file alone yields no PIN. Hashes of the older unkeyed scheme (`scrypt$...`) still verify
+and are rewritten in the keyed scheme on the next right PIN (`pin_needs_rehash`).
+
+A card number is stored only as HMAC-SHA256 under the card key
+(`bot.security.secret_keys.card_key()`): the bank can look a card up by the number the caller keys
+in, but the database alone does not give the number back, and with only 10**15 Luhn-valid 16-digit
+numbers an unkeyed hash could be reversed by brute force."""
 
 from __future__ import annotations
 
@@ -18,7 +25,9 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 SALT_BYTES = 16
 HASH_BYTES = 32
-_SCHEME = "scrypt"
+_SCHEME = "scrypt-keyed"
+_UNKEYED_SCHEME = "scrypt"  # before the pepper: verified, then rehashed
+_PIN_KEY_LABEL = b"bank-assistant pin pepper v1"
 _SEPARATORS = " -"
 
 
@@ -30,36 +39,55 @@ def _unb64(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
 
 
-def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
+def _scrypt(secret: bytes, salt: bytes, n: int, r: int, p: int, length: int) -> bytes:
     return hashlib.scrypt(
-        pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024 * 1024
+        secret, salt=salt, n=n, r=r, p=p, dklen=length, maxmem=256 * 1024 * 1024
     )
 
 
-def hash_pin(pin: str) -> str:
-    """A salted slow hash of `pin`, self-describing: `scrypt$n$r$p$salt$hash`."""
+def _peppered(pin: str, key: bytes) -> bytes:
+    if not key:
+        raise ValueError("the card key must not be empty")
+    pin_key = hmac.new(key, _PIN_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(pin_key, pin.encode("utf-8"), hashlib.sha256).digest()
+
+
+def hash_pin(pin: str, key: bytes) -> str:
+    """A peppered, salted slow hash of `pin`: `scrypt-keyed$n$r$p$salt$hash`.
+
+    `key` is the card key (`bot.security.secret_keys.card_key()`), never stored with the hash."""
     salt = secrets.token_bytes(SALT_BYTES)
-    digest = _scrypt(pin, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
+    digest = _scrypt(_peppered(pin, key), salt, SCRYPT_N, SCRYPT_R, SCRYPT_P, HASH_BYTES)
     return "$".join(
         (_SCHEME, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest))
     )
 
 
-def verify_pin(pin: str, stored: str) -> bool:
+def verify_pin(pin: str, stored: str, key: bytes) -> bool:
     """True if `pin` matches the `stored` hash; the hashes are compared in constant time.
 
     A malformed stored value is a mismatch (never an exception that could tell the caller
-    something different).
+    something different). Both schemes cost one scrypt.
     """
     try:
         scheme, n, r, p, salt, expected = stored.split("$")
-        if scheme != _SCHEME:
+        if scheme == _SCHEME:
+            secret = _peppered(pin, key)
+        elif scheme == _UNKEYED_SCHEME:
+            secret = pin.encode("utf-8")
+        else:
             return False
         expected_bytes = _unb64(expected)
-        candidate = _scrypt(pin, _unb64(salt), int(n), int(r), int(p), len(expected_bytes))
+        candidate = _scrypt(secret, _unb64(salt), int(n), int(r), int(p), len(expected_bytes))
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(candidate, expected_bytes)
+
+
+def pin_needs_rehash(stored: str) -> bool:
+    """Whether `stored` is of an older scheme (or cost) than `hash_pin` makes today."""
+    prefix = "$".join((_SCHEME, str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P))) + "$"
+    return not stored.startswith(prefix)
 
 
 def _digits(card_number: str) -> str:

@@ -55,7 +55,7 @@ from bot.bank.access import (
     decide,
     methods_for,
 )
-from bot.bank.hashing import card_digest, hash_pin, last_four, verify_pin
+from bot.bank.hashing import card_digest, hash_pin, last_four, pin_needs_rehash, verify_pin
 from bot.bank.models import (
     Card,
     CardStatus,
@@ -120,9 +120,9 @@ NOT_VERIFIED = VerificationResult(verified=False)
 
 
 @cache
-def _dummy_pin_hash() -> str:
+def _dummy_pin_hash(key: bytes) -> str:
     """A hash to check against when there is no card, so that costs one scrypt too."""
-    return hash_pin("0000")
+    return hash_pin("0000", key)
 
 
 def _problem(problem: InputProblem | None) -> VerificationResult:
@@ -161,7 +161,7 @@ class Verifier:
         self._today = today
         self._now = now
         self._lock_after = lock_after
-        _dummy_pin_hash()  # made now, so that the first unknown card costs no more than others
+        _dummy_pin_hash(card_key)  # made now: the first unknown card costs no more than others
 
     def caller_line(self, channel: Channel | str, caller_number: str | None) -> CallerLine:
         """The caller's line and the customer its number is registered to.
@@ -233,9 +233,9 @@ class Verifier:
         self, session: Session, line: CallerLine, card: Card | None, pin: str, menu: Menu
     ) -> _Attempt:
         if card is None:
-            verify_pin(pin, _dummy_pin_hash())
+            verify_pin(pin, _dummy_pin_hash(self._card_key), self._card_key)
             return _Attempt(Outcome.UNKNOWN_CARD, NOT_VERIFIED)
-        pin_right = verify_pin(pin, card.pin_hash)
+        pin_right = verify_pin(pin, card.pin_hash, self._card_key)
         seen = {"customer_id": card.customer_id, "last_four": card.last_four}
         if card.self_service_locked_at is not None:
             return _Attempt(Outcome.LOCKED, NOT_VERIFIED, **seen)
@@ -248,6 +248,8 @@ class Verifier:
             card.self_service_locked_at = self._now()
             return _Attempt(Outcome.WRONG_PIN_LOCKED, NOT_VERIFIED, **seen)
         card.failed_pin_attempts = 0
+        if pin_needs_rehash(card.pin_hash):
+            card.pin_hash = hash_pin(pin, self._card_key)  # an older scheme, now peppered
         proof = Proof(Method.CARD_PIN, CardKind(card.kind))
         return self._decide(session, line, card.customer_id, proof, menu, card.last_four)
 

@@ -442,6 +442,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from bot.security.file_modes import owner_only_from_now
+
+    owner_only_from_now()  # the database, keys, tracker store, logs and mail: 0600 / 0700
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -20,13 +20,11 @@ import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from bot.ops.stack import VENV_BIN, free_port, rasa_environment
+from bot.ops.stack import VENV_BIN, free_port, http_answers, rasa_environment
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy"
 STATE_FILE = "cluster.json"
@@ -376,7 +374,7 @@ class Cluster:
 
     def _wait_http(self, name: str, url: str, timeout: float, needs: str = "") -> None:
         deadline = time.monotonic() + timeout
-        while not _answers(url, needs):
+        while not http_answers(url, needs):
             self._check_alive(name)
             if time.monotonic() > deadline:
                 raise ClusterError(f"{name} not ready after {timeout:.0f}s; "
@@ -402,14 +400,6 @@ def _as_user(user: pwd.struct_passwd | None) -> dict[str, object]:
     if user is None:
         return {}
     return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
-
-
-def _answers(url: str, needs: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-            return response.status == 200 and needs in response.read().decode()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
 
 
 def _alive(pid: int) -> bool:

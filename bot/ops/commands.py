@@ -27,6 +27,7 @@ from bot.ops.stack import (
     rasa_environment,
     stop_on_sigterm,
 )
+from bot.security.file_modes import tighten
 
 RASA_FILES = ["--domain", "domain.yml", "--data", "data", "--config", "config.yml"]
 
@@ -89,6 +90,8 @@ def stack_config(settings: Settings) -> StackConfig:
 def prepare(settings: Settings) -> None:
     """First run: the demo bank in the default database."""
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    for path in tighten(settings.var_dir):
+        print(f"made owner-only: {path}", flush=True)
     if not _database_exists(settings.database_url):
         print(f"creating the demo bank in {settings.database_url}", flush=True)
         subprocess.run([sys.executable, "-m", "bot", "db", "init", "--demo"], cwd=PROJECT_ROOT,

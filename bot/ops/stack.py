@@ -141,7 +141,7 @@ class Stack:
             for name, url in list(checks.items()):
                 if self.processes[name].poll() is not None:
                     raise RuntimeError(f"{name} exited; see {self.config.log_dir / name}.log")
-                if _answers(url, needs="model_file" if name == "rasa" else ""):
+                if http_answers(url, needs="model_file" if name == "rasa" else ""):
                     del checks[name]
             if checks and time.monotonic() > deadline:
                 raise TimeoutError(f"not ready after {timeout:.0f}s: {', '.join(checks)}")
@@ -159,7 +159,8 @@ class Stack:
         self.processes.clear()
 
 
-def _answers(url: str, needs: str) -> bool:
+def http_answers(url: str, needs: str) -> bool:
+    """Whether `url` answers 200 with `needs` in its body (within 2 s)."""
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
             return response.status == 200 and needs in response.read().decode()

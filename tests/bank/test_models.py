@@ -77,7 +77,7 @@ def _debit_card(customer: Customer, account: Account, number: str = CARD) -> Car
         status="active",
         number_digest=card_digest(number, CARD_KEY),
         last_four=last_four(number),
-        pin_hash=hash_pin("7359"),
+        pin_hash=hash_pin("7359", CARD_KEY),
         account=account,
     )
 
@@ -104,7 +104,7 @@ def test_every_table_round_trips(engine) -> None:
             status="blocked",
             number_digest=card_digest("5412753011842635", CARD_KEY),
             last_four="2635",
-            pin_hash=hash_pin("6274"),
+            pin_hash=hash_pin("6274", CARD_KEY),
             self_service_locked_at=posted,
             failed_pin_attempts=3,
         )
@@ -156,7 +156,7 @@ def test_every_table_round_trips(engine) -> None:
         assert [p.number for p in customer.phones] == ["+355694102031"]
         assert customer.accounts[0].available_balance == Decimal("9999999999999999.99")
         cards = {c.kind: c for c in customer.cards}
-        assert verify_pin("7359", cards["debit"].pin_hash)
+        assert verify_pin("7359", cards["debit"].pin_hash, CARD_KEY)
         assert cards["debit"].account is customer.accounts[0]
         assert cards["debit"].failed_pin_attempts == 0
         assert cards["credit"].self_service_locked_at == posted

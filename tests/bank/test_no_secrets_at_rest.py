@@ -15,7 +15,7 @@ read back and searched:
   demo PINs are chosen so that none of them is part of any fixed demo value (checked below),
   which is what makes this check able to see a PIN stored in clear. Values whose digits are
   random or clock-made are checked by their exact shape instead, which leaves no room for
-  anything else: `pin_hash` must be an scrypt string (random base64 salt and hash),
+  anything else: `pin_hash` must be a keyed scrypt string (random base64 salt and hash),
   `number_digest` 64 hex digits, and a date or time an ISO date or time (a timestamp's
   microseconds would hold any 4-digit PIN now and then).
 
@@ -51,7 +51,7 @@ from tests.support import run_bot
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # Columns whose values are checked by their shape instead of searched for PINs.
 SHAPES = {
-    "pin_hash": re.compile(r"scrypt\$16384\$8\$1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}"),
+    "pin_hash": re.compile(r"scrypt-keyed\$16384\$8\$1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}"),
     "number_digest": re.compile(r"[0-9a-f]{64}"),
 }
 WHEN = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{6})?)?")
