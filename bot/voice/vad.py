@@ -14,6 +14,9 @@ is the audio itself.
 
 webrtcvad (PyPI `webrtcvad-wheels`) takes 10/20/30 ms frames at 8, 16, 32 or 48 kHz; its mode 0-3
 trades missed speech for false alarms (3: fewest false alarms, which suits a telephone line).
+It has no idea of loudness, and before it has learnt a line's noise floor (its first ~100 ms) it
+calls faint hiss speech: a baresip caller's -60 dBFS room noise cut the greeting off. So a frame
+is speech only if it is also louder than `min_rms` (-50 dBFS; telephone speech is -15..-35 dBFS).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ class VadConfig:
     start_window: int = 6
     preroll_ms: int = 200
     trailing_silence_ms: int = 400  # free speech: this much non-speech ends it
+    min_rms: float = 100.0  # int16 units, about -50 dBFS: quieter frames are never speech
 
 
 @dataclass(frozen=True)
@@ -88,7 +92,9 @@ class SpeechDetector:
         return self._silent_frames * FRAME_MS if self._in_speech else 0
 
     def is_speech(self, frame: np.ndarray) -> bool:
-        """WebRTC's judgement of one 20 ms frame."""
+        """One 20 ms frame: loud enough, and speech by WebRTC's judgement."""
+        if float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)))) < self.config.min_rms:
+            return False
         return bool(self._vad.is_speech(to_bytes(frame), self.sample_rate))
 
     def feed(self, pcm: np.ndarray) -> list[VadEvent]:
