@@ -23,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from bot.config import PROJECT_ROOT
+from bot.config import PROJECT_ROOT, web_origins
 from bot.ops.stack import VENV_BIN, free_port, http_answers, rasa_environment
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy"
@@ -32,6 +32,9 @@ POSTGRES_BIN = Path("/usr/lib/postgresql/15/bin")
 KAMAILIO_MODULES = Path("/usr/lib/x86_64-linux-gnu/kamailio/modules")
 # Where `bot cluster up` notes the folder of the running topology, for `bot cluster down`.
 POINTER = PROJECT_ROOT / "var" / "cluster-folder"
+# Rasa sends an action the whole conversation so far (every event since the session began): a
+# long conversation is megabytes. The action edge faces only the replicas, so its limit is wide.
+MAX_ACTION_BODY_BYTES = 32 * 1024 * 1024
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 
 
@@ -144,7 +147,7 @@ def haproxy_config(cluster: ClusterPlan) -> str:
         "http_host": cluster.host, "http_port": cluster.http_port,
         "action_port": cluster.action_edge_port,
         "max_connections": 2000, "rate_limit": cluster.rate_limit,
-        "max_body_bytes": 16384, "max_action_body_bytes": 1048576,
+        "max_body_bytes": 16384, "max_action_body_bytes": MAX_ACTION_BODY_BYTES,
         "rasa_servers": _server_lines("rasa", cluster.rasa_ports, cluster.host),
         "rasa_socketio_servers": _server_lines("rasa", cluster.rasa_ports, cluster.host,
                                                cookie=True),
@@ -320,11 +323,15 @@ class Cluster:
                     SANIC_HOST=self.plan.host)
 
     def start_rasa(self, number: int, port: int) -> None:
+        # As in the single stack: the token by environment (bot.ops.rasa_server), never argv;
+        # CORS for the web origins only (the HTTP edge's own page unless BOT_WEB_ORIGINS says).
+        origins = web_origins(os.environ.get("BOT_WEB_ORIGINS"), self.plan.http_port)
         self._start(f"rasa{number}", [
-            str(VENV_BIN / "rasa"), "run", "--model", str(self.plan.model),
+            str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run",
+            "--model", str(self.plan.model),
             "--endpoints", str(DEPLOY_DIR / "endpoints.yml"), "--credentials", "credentials.yml",
-            "--interface", self.plan.host, "--port", str(port), "--cors", "*", "--enable-api",
-            "--auth-token", self.plan.api_token])
+            "--interface", self.plan.host, "--port", str(port), "--cors", *origins,
+            "--enable-api"], BOT_RASA_TOKEN=self.plan.api_token)
 
     def start_sip_worker(self, number: int, port: int) -> None:
         # Each worker has its own RTP range; media flows between caller and worker directly.
@@ -383,10 +390,10 @@ class Cluster:
 
     def kill(self, name: str) -> None:
         """End one part at once, as a crash would (fault tests)."""
-        process = self.processes.pop(name)
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-        self.plan.pids.pop(name, None)
+        os.killpg(self.plan.pids.pop(name), signal.SIGKILL)
+        process = self.processes.pop(name, None)
+        if process is not None:
+            process.wait(timeout=10)
 
     def stop(self) -> None:
         stop_processes(self.plan.pids)
