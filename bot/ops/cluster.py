@@ -24,7 +24,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
-from bot.ops.stack import VENV_BIN, free_port, http_answers, rasa_environment
+from bot.ops.stack import (
+    VENV_BIN,
+    action_server_command,
+    free_port,
+    http_answers,
+    rasa_environment,
+    rasa_server_command,
+)
 
 DEPLOY_DIR = PROJECT_ROOT / "deploy"
 STATE_FILE = "cluster.json"
@@ -249,6 +256,12 @@ class Cluster:
             for number, port in enumerate(self.plan.rasa_ports, start=1):
                 self._wait_http(f"rasa{number}", f"http://{self.plan.host}:{port}/status?token="
                                 f"{self.plan.api_token}", timeout, needs="model_file")
+            # HAProxy sends nothing to a server until its health checks pass (rise 2): wait
+            # until both edges answer, or the first turns get 503.
+            self._wait_http("haproxy", f"http://{self.plan.host}:{self.plan.action_edge_port}"
+                            "/health", timeout)
+            self._wait_http("haproxy", f"{self.plan.http_url}/status?token="
+                            f"{self.plan.api_token}", timeout, needs="model_file")
             for number, port in enumerate(self.plan.sip_ports, start=1):
                 self.start_sip_worker(number, port)
             self._start_sip_edge()
@@ -317,21 +330,14 @@ class Cluster:
         self._wait_tcp("haproxy", self.plan.http_port, 30)
 
     def start_action_server(self, number: int, port: int) -> None:
-        # rasa_sdk binds SANIC_HOST (its default, 0.0.0.0, would face the network).
-        self._start(f"actions{number}", [str(VENV_BIN / "python"), "-m", "rasa_sdk",
-                                         "--actions", "actions", "--port", str(port)],
-                    SANIC_HOST=self.plan.host)
+        self._start(f"actions{number}", action_server_command(port), SANIC_HOST=self.plan.host)
 
     def start_rasa(self, number: int, port: int) -> None:
-        # As in the single stack: the token by environment (bot.ops.rasa_server), never argv;
-        # CORS for the web origins only (the HTTP edge's own page unless BOT_WEB_ORIGINS says).
+        # CORS for the web origins: the HTTP edge's own page unless BOT_WEB_ORIGINS says.
         origins = web_origins(os.environ.get("BOT_WEB_ORIGINS"), self.plan.http_port)
-        self._start(f"rasa{number}", [
-            str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run",
-            "--model", str(self.plan.model),
-            "--endpoints", str(DEPLOY_DIR / "endpoints.yml"), "--credentials", "credentials.yml",
-            "--interface", self.plan.host, "--port", str(port), "--cors", *origins,
-            "--enable-api"], BOT_RASA_TOKEN=self.plan.api_token)
+        self._start(f"rasa{number}", rasa_server_command(
+            self.plan.model, DEPLOY_DIR / "endpoints.yml", self.plan.host, port, origins),
+            BOT_RASA_TOKEN=self.plan.api_token)
 
     def start_sip_worker(self, number: int, port: int) -> None:
         # Each worker has its own RTP range; media flows between caller and worker directly.

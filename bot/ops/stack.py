@@ -25,6 +25,23 @@ from bot.config import PROJECT_ROOT, web_origins
 VENV_BIN = Path(sys.executable).parent
 
 
+def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int,
+                        origins: tuple[str, ...]) -> list[str]:
+    """`rasa run` with the HTTP API, CORS for `origins` only. Start it with BOT_RASA_TOKEN in
+    its environment: the token goes by environment (bot.ops.rasa_server), never on argv."""
+    return [str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run",
+            "--model", str(model), "--endpoints", str(endpoints),
+            "--credentials", "credentials.yml", "--interface", host, "--port", str(port),
+            "--cors", *origins, "--enable-api"]
+
+
+def action_server_command(port: int) -> list[str]:
+    """The action server. rasa_sdk has no listen-address option: start it with SANIC_HOST set
+    (its default, 0.0.0.0, faces the network)."""
+    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+            "--port", str(port)]
+
+
 def rasa_environment(**extra: str) -> dict[str, str]:
     """This process's environment for a Rasa command: no telemetry, quiet libraries."""
     return dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1",
@@ -106,10 +123,8 @@ class Stack:
         if cfg.start_smtp_sink:
             self._start("smtp", [python, "-m", "bot", "smtp-sink", "--port", str(cfg.smtp_port),
                                  "--folder", str(cfg.mail_dir)])
-        # rasa_sdk has no listen-address option; it takes SANIC_HOST (default 0.0.0.0, which
-        # would expose the bank's data to the network): loopback unless the operator says so.
-        self._start("actions", [python, "-m", "rasa_sdk", "--actions", "actions",
-                                "--port", str(cfg.action_port)],
+        # loopback unless the operator says so (0.0.0.0 would expose the bank's data)
+        self._start("actions", action_server_command(cfg.action_port),
                     SANIC_HOST=os.environ.get("BOT_ACTION_HOST", "127.0.0.1"))
         self.wait_ready(timeout)
 
@@ -117,14 +132,9 @@ class Stack:
         """Everything: the helpers, then the Rasa server with the trained model."""
         cfg = self.config
         self.start_helpers(timeout)
-        # the token goes by environment (bot.ops.rasa_server), never on a command line
-        self._start("rasa", [
-            str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "run",
-            "--model", str(cfg.model),
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--interface", "127.0.0.1", "--port", str(cfg.rasa_port),
-            "--cors", *cfg.web_origins(), "--enable-api",
-        ], BOT_RASA_TOKEN=cfg.api_token)
+        self._start("rasa", rasa_server_command(cfg.model, "endpoints.yml", "127.0.0.1",
+                                                cfg.rasa_port, cfg.web_origins()),
+                    BOT_RASA_TOKEN=cfg.api_token)
         self.wait_ready(timeout)
         if cfg.start_sip:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",

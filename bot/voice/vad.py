@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.voice.audio import Framer, as_pcm, samples_for, to_bytes
+from bot.voice.audio import Framer, as_pcm, rms, samples_for, to_bytes
 
 FRAME_MS = 20
 RATES = (8000, 16000, 32000, 48000)
@@ -93,7 +93,7 @@ class SpeechDetector:
 
     def is_speech(self, frame: np.ndarray) -> bool:
         """One 20 ms frame: loud enough, and speech by WebRTC's judgement."""
-        if float(np.sqrt(np.mean(np.square(frame, dtype=np.float64)))) < self.config.min_rms:
+        if rms(frame) < self.config.min_rms:
             return False
         return bool(self._vad.is_speech(to_bytes(frame), self.sample_rate))
 
