@@ -11,6 +11,7 @@ An unknown card and a wrong PIN get the same answer.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -58,8 +59,8 @@ def _menu(tracker: Tracker) -> Menu:
     return Menu.CARD if tracker.get_slot("verification_menu") == "card" else Menu.ACCOUNTS
 
 
-def _customer_number_allowed(tracker: Tracker) -> bool:
-    line = caller_line(tracker, backend().verifier)
+async def _customer_number_allowed(tracker: Tracker) -> bool:
+    line = await caller_line(tracker, backend().verifier)
     return Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
 
 
@@ -94,7 +95,7 @@ class ValidateCardForm(FormValidationAction):
             token = CardToken.of(checked.value, backend().card_key)
             return {"card_number": FORM_SLOT_DONE, CARD_TOKEN_SLOT: token.to_slot()}
         response = CARD_PROBLEM_RESPONSES.get(checked.problem, "utter_card_number_wrong_length")
-        if check_customer_number(str(value)).ok and not _customer_number_allowed(tracker):
+        if check_customer_number(str(value)).ok and not await _customer_number_allowed(tracker):
             response = "utter_method_not_allowed"  # a customer number, off a registered phone
         return _retry(tracker, dispatcher, response, self.FORM_SLOTS, {"card_number": None})
 
@@ -110,9 +111,10 @@ class ValidateCardForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_pin_wrong_format", self.FORM_SLOTS,
                           {"card_pin": None})
         services = backend()
-        line = caller_line(tracker, services.verifier)
-        result = services.verifier.verify_card_digest(line, token.digest, token.last_four,
-                                                      checked.value, _menu(tracker))
+        line = await caller_line(tracker, services.verifier)
+        result = await asyncio.to_thread(services.verifier.verify_card_digest, line,
+                                         token.digest, token.last_four, checked.value,
+                                         _menu(tracker))
         if result.verified:
             return {"card_pin": FORM_SLOT_DONE, **_outcome_slots(result, "card_pin")}
         return _retry(tracker, dispatcher, "utter_card_not_verified", self.FORM_SLOTS,
@@ -134,8 +136,9 @@ class ValidateCustomerNumberForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_customer_number_wrong_format",
                           self.FORM_SLOTS, {"customer_number": None})
         services = backend()
-        line = caller_line(tracker, services.verifier)
-        result = services.verifier.verify_customer_number(line, checked.value, Menu.ACCOUNTS)
+        line = await caller_line(tracker, services.verifier)
+        result = await asyncio.to_thread(services.verifier.verify_customer_number, line,
+                                         checked.value, Menu.ACCOUNTS)
         if result.verified:
             return {"customer_number": FORM_SLOT_DONE, **_outcome_slots(result, "customer_number")}
         if result.refusal is not None:  # another customer's number: as with their card

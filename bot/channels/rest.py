@@ -12,11 +12,14 @@ own: /webhooks/rest/webhook). Before a message reaches NLU:
   continued over REST to reach the caller's verified services.
 
 A refusal is a normal reply list with one text in the conversation's language, so a client sees
-why; the conversation itself is left untouched.
+why; the conversation itself is left untouched. When the conversation store cannot be read (for
+the gate or the turn), the answer is the assistant's apology (`bot.channels.kept_turns`), with
+status 200 so that a phone call carries on and the caller can try again.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,6 +29,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.kept_turns import apology, deliver
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.security.secret_keys import trust_key
 from bot.security.trust import MessageGuard, Verdict
@@ -35,6 +39,7 @@ TOO_LONG = {
     "sq": "Mesazhi juaj është shumë i gjatë. Ju lutemi shkruani më shkurt.",
     "en": "Your message is too long. Please write it more briefly.",
 }
+logger = logging.getLogger(__name__)
 REFUSED = {
     "sq": "Kjo bisedë vazhdon vetëm nga linja telefonike. Ju lutemi na telefononi përsëri.",
     "en": "This conversation continues only on the phone line. Please call us again.",
@@ -77,6 +82,23 @@ class GuardedRestInput(InputChannel):
             return None
         return {"language": tracker.get_slot("language")}
 
+    async def _refusal(self, request: Request, sender: str, text: str,
+                       metadata: dict[str, Any]) -> HTTPResponse | None:
+        """The gate's answer to a message that may not go on, or None."""
+        if len(text) > MAX_MESSAGE_CHARS:  # refused before NLU, which it could exhaust
+            voice = await self._voice_conversation(request, sender)
+            language = _language((voice or {}).get("language"), metadata.get("language"))
+            return _answer(sender, TOO_LONG[language], 413)
+        verdict = self.guard().check(sender, text, metadata, time.time())
+        if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
+            return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
+        if verdict is Verdict.UNSIGNED:
+            voice = await self._voice_conversation(request, sender)
+            if voice is not None:
+                language = _language(voice["language"], metadata.get("language"))
+                return _answer(sender, REFUSED[language], 403)
+        return None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
 
@@ -95,21 +117,18 @@ class GuardedRestInput(InputChannel):
                                      status=400)
             metadata = body.get("metadata")
             metadata = metadata if isinstance(metadata, dict) else {}
-            if len(text) > MAX_MESSAGE_CHARS:  # refused before NLU, which it could exhaust
-                voice = await self._voice_conversation(request, sender)
-                language = _language((voice or {}).get("language"), metadata.get("language"))
-                return _answer(sender, TOO_LONG[language], 413)
-            verdict = self.guard().check(sender, text, metadata, time.time())
-            if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
-                return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
-            if verdict is Verdict.UNSIGNED:
-                voice = await self._voice_conversation(request, sender)
-                if voice is not None:
-                    language = _language(voice["language"], metadata.get("language"))
-                    return _answer(sender, REFUSED[language], 403)
+            try:
+                refusal = await self._refusal(request, sender, text, metadata)
+            except Exception as error:  # noqa: BLE001 (the conversation store is down)
+                logger.error("gate for %s failed (%s); apologised", sender, error)
+                return _answer(sender, apology(metadata.get("language")))
+            if refusal is not None:
+                return refusal
             collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                             metadata=metadata))
+            await deliver(on_new_message, UserMessage(text, collector, sender,
+                                                      input_channel=self.name(),
+                                                      metadata=metadata),
+                          metadata.get("language"))
             return response.json(collector.messages)
 
         return webhook

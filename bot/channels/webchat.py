@@ -46,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from bot.agentdesk.desk import Desk
 from bot.agentdesk.web import AgentDesk
+from bot.channels.kept_turns import deliver
 from bot.channels.web_sessions import SESSION_ID, Resumption, WebSessions
 from bot.config import PROJECT_ROOT, Settings
 
@@ -372,10 +373,10 @@ class WebChatInput(SocketIOInput):
             if self.desk.holder(session.id) is not None:
                 await self.agent_desk.customer_said(session.id)
                 return
-            await on_new_message(
-                UserMessage(text, output, session.id, input_channel=self.name(),
-                            metadata=metadata)
-            )
+            await deliver(on_new_message,
+                          UserMessage(text, output, session.id, input_channel=self.name(),
+                                      metadata=metadata),
+                          session.language)
 
         async def session_end(sid: str, _: Any = None) -> None:
             session_id = await unbind(sid)

@@ -7,6 +7,9 @@ and calls Rasa's own command-line entry point in this process with the token add
 `sys.argv` (which the kernel's copy of the command line does not see).
 
     python -m bot.ops.rasa_server run --model ... --enable-api
+
+It also gives the server the processor that answers every failed turn with an apology instead
+of silence (`bot.channels.kept_turns`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ def main(argv: list[str]) -> None:
     sys.argv = ["rasa", *argv, *(["--auth-token", token] if token else [])]
     from rasa.__main__ import main as rasa_main
 
+    from bot.channels.kept_turns import install
+
+    install()
     rasa_main()
 
 

@@ -1,7 +1,8 @@
 """Starting the assistant's services as child processes: SMTP sink, action server, Rasa server.
 
-`bot run` uses it to start everything with embedded defaults; the end-to-end tests use the same
-code on free ports, so what they test is what an operator runs.
+`bot run` uses it to start everything with embedded defaults and to restart a service that dies
+(`Stack.check`, the rule in bot.ops.supervision); the end-to-end tests use the same code on free
+ports, so what they test is what an operator runs.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
+from bot.ops.supervision import Restarts
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -36,9 +38,8 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server. rasa_sdk has no listen-address option: start it with SANIC_HOST set
-    (its default, 0.0.0.0, faces the network)."""
-    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+    """The action server (bot.ops.action_server); it listens on SANIC_HOST (default loopback)."""
+    return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
 
@@ -108,13 +109,34 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
+        self.restarts = Restarts()
+        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._commands[name] = (command, extra_env)
+        with (self.config.log_dir / f"{name}.log").open("ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.restarts.started(name, time.monotonic())
+
+    def check(self) -> list[str]:
+        """One look at the services: a dead one is restarted after its delay
+        (bot.ops.supervision); returns what was done, one line each, for the log."""
+        now = time.monotonic()
+        done = []
+        for name, process in self.processes.items():
+            code = process.poll()
+            restart = self.restarts.exited(name, now) if code is not None else None
+            if restart is not None:
+                done.append(restart.describe(code))
+        for name in self.restarts.due(now):
+            _end_group(self.processes[name])  # whatever it left behind
+            command, extra_env = self._commands[name]
+            self._start(name, command, **extra_env)
+            done.append(f"{name} started again")
+        return done
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""
@@ -167,6 +189,12 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def _end_group(process: subprocess.Popen) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def http_answers(url: str, needs: str) -> bool:

@@ -1,0 +1,129 @@
+"""A customer never gets silence on the single-process stack (`bot run`), and `bot run` restarts
+a service that dies (issue 12).
+
+The assistant is the one `bot run` started for test_run_command.py (conftest `assistant`): a
+real Rasa server, action server and SQLite bank. Each fault is made for real: the action server
+killed, the bank's database file locked by another process, the file damaged.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from bot.bank.access import CardKind
+from bot.bank.demo import demo_customer
+from bot.channels.kept_turns import APOLOGY
+from tests.e2e.conftest import RunningAssistant
+from tests.support import Conversation
+
+
+def bank_rows(assistant: RunningAssistant, table: str) -> int:
+    with sqlite3.connect(assistant.var_dir / "bank.db") as db:
+        return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (ours)
+
+
+def individual_menu(assistant: RunningAssistant, language_key: str = "2") -> Conversation:
+    """A web user in the individual-customers menu (English with key 2, Albanian with 1)."""
+    web_user = Conversation(assistant.rasa_url)
+    web_user.say("/greet")
+    web_user.say(language_key)
+    web_user.say("1")
+    assert web_user.custom("menu") == "individual"
+    return web_user
+
+
+def accounts_menu(assistant: RunningAssistant) -> Conversation:
+    """A web user verified with card + PIN, in the accounts menu (English)."""
+    customer = demo_customer("registered_debit")
+    card = customer.card(CardKind.DEBIT)
+    web_user = individual_menu(assistant)
+    web_user.say("2")
+    web_user.say("1")  # card number and PIN
+    web_user.say(card.number)
+    web_user.say(card.pin)
+    assert web_user.custom("menu") == "accounts"
+    return web_user
+
+
+@contextmanager
+def locked_bank(assistant: RunningAssistant) -> Iterator[None]:
+    """Another process holds the bank's SQLite file locked (as a long write would)."""
+    holder = sqlite3.connect(assistant.var_dir / "bank.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@contextmanager
+def damaged_bank(assistant: RunningAssistant) -> Iterator[None]:
+    """The bank's database file overwritten with garbage, put back afterwards."""
+    path: Path = assistant.var_dir / "bank.db"
+    original = path.read_bytes()
+    with path.open("r+b") as damaged:
+        damaged.write(os.urandom(len(original)))
+    try:
+        yield
+    finally:
+        with path.open("r+b") as repaired:
+            repaired.write(original)
+
+
+def test_killed_action_server_mid_complaint_gets_an_apology_then_one_complaint(
+        assistant: RunningAssistant) -> None:
+    complaints, handoffs = bank_rows(assistant, "complaints"), bank_rows(assistant, "handoffs")
+    customer = individual_menu(assistant)
+    os.killpg(assistant.child("bot.ops.action_server"), signal.SIGKILL)
+    customer.say("3")  # report a complaint, while no action server runs
+    assert customer.replies[0]["text"] == APOLOGY["en"]
+    assert customer.custom("menu") == "individual"  # the question again: the turn can be redone
+    deadline = time.monotonic() + 120
+    while "ANK-" not in customer.text() and time.monotonic() < deadline:
+        time.sleep(1)
+        customer.say("3")  # `bot run` restarts the action server; the customer tries again
+    assert "ANK-" in customer.text()
+    assert customer.custom("handoff")["reason"] == "complaint"
+    assert bank_rows(assistant, "complaints") == complaints + 1
+    assert bank_rows(assistant, "handoffs") == handoffs + 1
+    assert any("actions exited (code -9); restarting in 1 s" in line
+               for line in assistant.output), assistant.output[-5:]
+
+
+def test_locked_bank_gets_an_apology_and_other_conversations_carry_on(
+        assistant: RunningAssistant) -> None:
+    customer = accounts_menu(assistant)
+    other = Conversation(assistant.rasa_url)
+    with locked_bank(assistant), ThreadPoolExecutor(1) as pool:
+        balance = pool.submit(customer.say, "1")  # waits on the lock (6 s), then gives up
+        time.sleep(0.5)
+        other.say("/greet")  # needs no bank: answered while the balance request waits
+        assert other.custom("menu") == "language"
+        assert not balance.done()
+        balance.result(timeout=60)
+    assert customer.replies[0]["text"] == APOLOGY["en"]
+    assert customer.custom("menu") == "accounts"
+    customer.say("1")  # the lock is gone: the same request again
+    assert "64,210.40 ALL" in customer.text()
+
+
+def test_damaged_bank_gets_an_apology_in_the_customers_language(
+        assistant: RunningAssistant) -> None:
+    albanian = individual_menu(assistant, language_key="1")
+    with damaged_bank(assistant):
+        albanian.say("0")  # an agent: the hand-off is recorded in the bank
+        assert albanian.replies[0]["text"] == APOLOGY["sq"]
+        assert albanian.custom("menu") == "individual"
+        menus = individual_menu(assistant)  # what needs no bank still works
+        menus.say("9")
+        assert menus.custom("menu") == "individual"
+    albanian.say("0")
+    assert albanian.custom("handoff")["queue"] == "agent"
