@@ -1,7 +1,10 @@
-"""Fixtures: a fresh SQLite file database with the demo bank, under a fixed card key and day.
+"""Fixtures: a fresh database with the demo bank, under a fixed card key and day.
 
-The demo bank is built once per test session (hashing its PINs with scrypt takes about a second)
-and copied into each test's own `tmp_path`, so every test gets a fresh file of its own.
+Every test that uses `bank_url` (and so `sessions`, `repository`, `verifier`) runs twice: on a
+SQLite file and on PostgreSQL (the production database; skipped where PostgreSQL cannot run).
+The demo bank is built once per test session and database kind (hashing its PINs with scrypt
+takes about a second) and copied for each test: the file into the test's own `tmp_path`, the
+PostgreSQL database as `CREATE DATABASE ... TEMPLATE`.
 """
 
 from __future__ import annotations
@@ -10,11 +13,15 @@ import os
 import shutil
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.bank.access import CallerLine, Channel
 from bot.bank.db import init_database, session_factory
@@ -43,12 +50,50 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture()
-def bank_url(tmp_path: Path, demo_template: Path, card_key: bytes) -> str:
-    """URL of a fresh SQLite file in tmp_path holding the demo bank."""
-    path = tmp_path / "bank.db"
-    shutil.copyfile(demo_template, path)
-    return f"sqlite:///{path}"
+@pytest.fixture(scope="session")
+def postgres_demo_template(postgres_url: str) -> str:
+    """The name of a PostgreSQL database holding the demo bank, to copy for each test."""
+    url = make_url(postgres_url).set(database="demo_template")
+    with _postgres_admin(postgres_url) as cursor:
+        cursor.execute("CREATE DATABASE demo_template")
+    init_database(str(url), demo=True, reset=False, card_key=CARD_KEY, today=TODAY)
+    return "demo_template"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bank_url(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path,
+             card_key: bytes) -> Iterator[str]:
+    """URL of a fresh database holding the demo bank: a SQLite file in tmp_path, or a
+    PostgreSQL database of its own."""
+    if request.param == "sqlite":
+        path = tmp_path / "bank.db"
+        shutil.copyfile(demo_template, path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_url")
+    template = request.getfixturevalue("postgres_demo_template")
+    name = f"bank_{uuid.uuid4().hex[:12]}"
+    with _postgres_admin(server) as cursor:
+        cursor.execute(f"CREATE DATABASE {name} TEMPLATE {template}")  # noqa: S608 (ours)
+    try:
+        yield str(make_url(server).set(database=name))
+    finally:
+        with _postgres_admin(server) as cursor:
+            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")  # noqa: S608 (ours)
+
+
+@contextmanager
+def _postgres_admin(server_url: str) -> Iterator[Any]:
+    import psycopg2
+
+    connection = psycopg2.connect(make_url(server_url).set(drivername="postgresql")
+                                  .render_as_string(hide_password=False))
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            yield cursor
+    finally:
+        connection.close()
 
 
 @pytest.fixture()
