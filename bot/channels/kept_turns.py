@@ -2,8 +2,9 @@
 
 Rasa, when an action fails (the action server is down, answers an error or the bank's
 "temporarily unavailable" 503, or takes too long), logs the action with no events and sends
-nothing; when the conversation store or the lock store fails, the channel's request fails. Here
-both end in the same answer, defined once (`APOLOGY`), in the customer's language:
+nothing; when the conversation store fails, it carries on in memory (a fresh conversation, a
+turn answered but never stored); when the lock store fails, the channel's request fails. Here
+all end in the same answer, defined once (`APOLOGY`), in the customer's language:
 
 - **an action failed** (`KeptTurnProcessor`): the customer hears the apology, then the question
   they were at again (the last menu or digit prompt, with its payload, so the phone and the web
@@ -31,6 +32,7 @@ from typing import Any
 from rasa.core.actions.action import Action, ActionExecutionRejection
 from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.events import (
     BotUttered,
@@ -113,8 +115,38 @@ class _KeptAction(Action):
             return turn_taken_back(tracker)
 
 
+class TurnNotKept(RuntimeError):
+    """The turn was processed but could not be saved: its answer must not be given."""
+
+    def __init__(self, language: Any) -> None:
+        super().__init__("the conversation could not be saved")
+        self.language = language
+
+
+def _fail_loudly(error: Exception) -> None:
+    raise error
+
+
 class KeptTurnProcessor(MessageProcessor):
-    """Rasa's processor, with every action run as a `_KeptAction`."""
+    """Rasa's processor, with every action run as a `_KeptAction`, and a conversation store
+    that fails loudly.
+
+    Rasa wraps the store in a `FailSafeTrackerStore`, which on an error carries on in memory:
+    a conversation it cannot read starts afresh (a customer in the accounts menu gets the main
+    menu), and a turn it cannot save is answered but never recorded. Here an error of the store
+    reaches the channel, which apologises (`deliver`): nothing is answered that is not kept.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.tracker_store, FailSafeTrackerStore):
+            self.tracker_store._on_tracker_store_error = _fail_loudly
+
+    async def save_tracker(self, tracker: Any) -> None:
+        try:
+            await super().save_tracker(tracker)
+        except Exception as error:
+            raise TurnNotKept(tracker.get_slot("language")) from error
 
     async def _run_action(self, action: Action, tracker: Any, output_channel: OutputChannel,
                           nlg: Any, prediction: Any) -> bool:
@@ -132,7 +164,9 @@ async def deliver(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         await on_new_message(message)
     except Exception as error:  # noqa: BLE001
         logger.error("message of %s not processed (%s: %s); apologised",
-                     message.sender_id, type(error).__name__, error)
+                     message.sender_id, type(error).__name__, error.__cause__ or error)
+        if isinstance(error, TurnNotKept):
+            language = error.language  # the conversation's, read before the save failed
         if isinstance(output, CollectingOutputChannel):
             output.messages.clear()  # not kept in the record: not given either
         await output.send_text_message(message.sender_id, apology(language))

@@ -18,12 +18,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
+from bot.ops.children import Children
 from bot.ops.stack import (
     VENV_BIN,
     action_server_command,
@@ -100,6 +103,7 @@ class ClusterPlan:
     rate_limit: int = 2000  # HTTP requests per 10 s from one address
     pike_density: int = 40  # SIP requests per 2 s from one address
     pids: dict[str, int] = field(default_factory=dict)
+    supervisor_pid: int | None = None  # `bot cluster up`'s supervisor (bot.ops.cluster.supervise)
 
     @property
     def http_url(self) -> str:
@@ -199,7 +203,12 @@ class Cluster:
 
     def __init__(self, cluster: ClusterPlan) -> None:
         self.plan = cluster
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.children = Children()
+        self._watching = threading.Event()
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        return self.children.processes
 
     @property
     def logs(self) -> Path:
@@ -220,13 +229,17 @@ class Cluster:
 
     def _start(self, name: str, command: list[str], *, user: pwd.struct_passwd | None = None,
                **extra_env: str) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.environment(), **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            user=user.pw_uid if user else None, group=user.pw_gid if user else None,
-            extra_groups=[] if user else None)
-        self.plan.pids[name] = self.processes[name].pid
+        def start() -> subprocess.Popen:
+            with (self.logs / f"{name}.log").open("ab") as log:
+                process = subprocess.Popen(
+                    command, cwd=PROJECT_ROOT, env={**self.environment(), **extra_env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                    extra_groups=[] if user else None)
+            self.plan.pids[name] = process.pid
+            return process
+
+        self.children.start(name, start)
 
     # --- the parts, in the order they start -----------------------------------------------
 
@@ -394,19 +407,57 @@ class Cluster:
                                    f"see {self.logs / name}.log")
             time.sleep(0.5)
 
+    # --- supervision and faults ---------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """One look at every part: a dead one is started again after its delay
+        (bot.ops.supervision); what was done, one line each (also in logs/supervisor.log)."""
+        done = self.children.check()
+        if done:
+            self.plan.save()  # the new pids, for `bot cluster down`
+            with (self.logs / "supervisor.log").open("a", encoding="utf-8") as log:
+                for line in done:
+                    log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+        return done
+
+    def watch(self, interval: float = 0.5) -> threading.Thread:
+        """Supervise from a thread (tests, benchmarks) until `stop`."""
+        self._watching.set()
+
+        def loop() -> None:
+            while self._watching.is_set():
+                self.check()
+                time.sleep(interval)
+
+        thread = threading.Thread(target=loop, name="cluster-supervisor", daemon=True)
+        thread.start()
+        return thread
+
+    def crash(self, name: str) -> None:
+        """End one part at once, as a crash would; supervision starts it again."""
+        self.children.kill(name, hold=False)
+
     def kill(self, name: str) -> None:
-        """End one part at once, as a crash would (fault tests)."""
-        os.killpg(self.plan.pids.pop(name), signal.SIGKILL)
-        process = self.processes.pop(name, None)
-        if process is not None:
-            process.wait(timeout=10)
+        """End one part at once, as a crash would, and keep it down until `release` (fault
+        tests: what callers get while it is down)."""
+        self.children.kill(name, hold=True)
+
+    def release(self, name: str) -> None:
+        """Start a part that `kill` keeps down."""
+        self.children.release(name)
 
     def stop(self) -> None:
-        stop_processes(self.plan.pids)
-        for process in self.processes.values():
-            process.wait(timeout=5)
-        self.processes.clear()
+        self._watching.clear()
+        if self.children.processes:
+            self.children.stop(signal_for=_stop_signal)
+        else:  # a topology this process did not start (loaded from its folder)
+            stop_processes(self.plan.pids)
         self.plan.pids.clear()
+
+
+def _stop_signal(name: str) -> int:
+    """PostgreSQL: SIGINT, its fast shutdown; every other part: SIGTERM."""
+    return signal.SIGINT if name == "postgres" else signal.SIGTERM
 
 
 def _as_user(user: pwd.struct_passwd | None) -> dict[str, object]:
@@ -428,7 +479,7 @@ def stop_processes(pids: dict[str, int], timeout: float = 15.0) -> None:
     shutdown), then SIGKILL for whatever is still there after `timeout`."""
     for name, pid in reversed(list(pids.items())):
         try:
-            os.killpg(pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+            os.killpg(pid, _stop_signal(name))
         except ProcessLookupError:
             continue
     deadline = time.monotonic() + timeout
@@ -443,8 +494,14 @@ def new_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="bank-cluster-"))
 
 
-def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int) -> ClusterPlan:
-    """`bot cluster up`: start the topology in a new temporary folder and leave it running."""
+READY_FILE = "ready"
+
+
+def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int,
+       timeout: float = 600.0) -> ClusterPlan:
+    """`bot cluster up`: start the topology in a new temporary folder under a supervisor
+    process that stays (`python -m bot.ops.cluster FOLDER`: it restarts any part that dies),
+    and return once every part answers."""
     if POINTER.exists():
         raise ClusterError(f"a topology is already up in {POINTER.read_text().strip()}; "
                            "`bot cluster down` first")
@@ -454,21 +511,68 @@ def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int
         missing.append("postgresql-15")
     if missing:
         raise ClusterError(f"missing {', '.join(missing)}: run scripts/setup.sh --topology")
-    cluster = Cluster(plan(new_folder(), model, rasa_replicas=rasa_replicas,
-                           action_servers=action_servers, sip_workers=sip_workers))
-    cluster.start()
+    cluster = plan(new_folder(), model, rasa_replicas=rasa_replicas,
+                   action_servers=action_servers, sip_workers=sip_workers)
+    (cluster.folder / "logs").mkdir(parents=True)
+    cluster.save()
+    log_path = cluster.folder / "logs" / "supervisor.log"
+    with log_path.open("ab") as log:
+        supervisor = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "bot.ops.cluster", str(cluster.folder)],
+            cwd=PROJECT_ROOT, env=rasa_environment(PYTHONPATH=str(PROJECT_ROOT)),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
     POINTER.parent.mkdir(parents=True, exist_ok=True)
-    POINTER.write_text(str(cluster.plan.folder), encoding="utf-8")
-    return cluster.plan
+    POINTER.write_text(str(cluster.folder), encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while not (cluster.folder / READY_FILE).exists():
+        if supervisor.poll() is not None or time.monotonic() > deadline:
+            down()
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise ClusterError(f"the topology did not come up:\n{tail}")
+        time.sleep(0.5)
+    return ClusterPlan.load(cluster.folder)
 
 
 def down() -> Path | None:
-    """`bot cluster down`: stop what `up` started and delete its folder; None if nothing was up."""
+    """`bot cluster down`: stop the supervisor (which stops every part), then anything left,
+    and delete the folder; None if nothing was up."""
     if not POINTER.exists():
         return None
     folder = Path(POINTER.read_text(encoding="utf-8").strip())
     if (folder / STATE_FILE).exists():
-        stop_processes(ClusterPlan.load(folder).pids)
+        supervisor = ClusterPlan.load(folder).supervisor_pid
+        if supervisor is not None and _alive(supervisor):
+            os.killpg(supervisor, signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while _alive(supervisor) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        stop_processes(ClusterPlan.load(folder).pids)  # whatever the supervisor left behind
     shutil.rmtree(folder, ignore_errors=True)
     POINTER.unlink()
     return folder
+
+
+def supervise(folder: Path) -> int:
+    """The supervisor `up` leaves running: start the topology in `folder`, then restart any
+    part that dies (the rule of bot.ops.supervision; each restart is a line in
+    logs/supervisor.log) until SIGTERM, which stops them all."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cluster_plan = ClusterPlan.load(folder)
+    cluster_plan.supervisor_pid = os.getpid()
+    cluster = Cluster(cluster_plan)
+    try:
+        cluster.start()
+        (folder / READY_FILE).touch()
+        while True:
+            cluster.check()
+            time.sleep(0.5)
+    except ClusterError as error:
+        print(f"bot cluster: {error}", flush=True)
+        return 1
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(supervise(Path(sys.argv[1])))

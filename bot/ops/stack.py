@@ -17,12 +17,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
-from bot.ops.supervision import Restarts
+from bot.ops.children import Children
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -108,35 +108,27 @@ class Stack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.restarts = Restarts()
-        self._commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.children = Children()
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        return self.children.processes
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        self._commands[name] = (command, extra_env)
-        with (self.config.log_dir / f"{name}.log").open("ab") as log:
-            self.processes[name] = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        self.restarts.started(name, time.monotonic())
+
+        def start() -> subprocess.Popen:
+            with (self.config.log_dir / f"{name}.log").open("ab") as log:
+                return subprocess.Popen(
+                    command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+        self.children.start(name, start)
 
     def check(self) -> list[str]:
-        """One look at the services: a dead one is restarted after its delay
-        (bot.ops.supervision); returns what was done, one line each, for the log."""
-        now = time.monotonic()
-        done = []
-        for name, process in self.processes.items():
-            code = process.poll()
-            restart = self.restarts.exited(name, now) if code is not None else None
-            if restart is not None:
-                done.append(restart.describe(code))
-        for name in self.restarts.due(now):
-            _end_group(self.processes[name])  # whatever it left behind
-            command, extra_env = self._commands[name]
-            self._start(name, command, **extra_env)
-            done.append(f"{name} started again")
-        return done
+        """One look at the services: a dead one is started again after its delay
+        (bot.ops.supervision); what was done, one line each, for the log."""
+        return self.children.check()
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""
@@ -180,21 +172,7 @@ class Stack:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.processes.clear()
-
-
-def _end_group(process: subprocess.Popen) -> None:
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+        self.children.stop()
 
 
 def http_answers(url: str, needs: str) -> bool:

@@ -8,6 +8,7 @@ killed, the bank's database file locked by another process, the file damaged.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -127,3 +128,31 @@ def test_damaged_bank_gets_an_apology_in_the_customers_language(
         assert menus.custom("menu") == "individual"
     albanian.say("0")
     assert albanian.custom("handoff")["queue"] == "agent"
+
+
+def recorded_user_messages(assistant: RunningAssistant, sender: str) -> list[str]:
+    with sqlite3.connect(assistant.var_dir / "tracker.db") as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'"
+                          " ORDER BY id", (sender,)).fetchall()
+    return [json.loads(data)["text"] for (data,) in rows]
+
+
+def test_a_turn_that_cannot_be_recorded_is_not_answered_but_apologised_for(
+        assistant: RunningAssistant) -> None:
+    """The conversation store is locked by another writer: the turn cannot be saved, so the
+    customer is told to try again instead of getting an answer that is not in the record (Rasa
+    alone answers it from memory and stores nothing)."""
+    customer = accounts_menu(assistant)
+    said = recorded_user_messages(assistant, customer.sender)
+    holder = sqlite3.connect(assistant.var_dir / "tracker.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a writer holds the store (readers still read: WAL)
+    try:
+        customer.say("1")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert [reply.get("text") for reply in customer.replies] == [APOLOGY["en"]]
+    assert recorded_user_messages(assistant, customer.sender) == said
+    customer.say("1")
+    assert "64,210.40 ALL" in customer.text()
+    assert recorded_user_messages(assistant, customer.sender) == [*said, "1"]

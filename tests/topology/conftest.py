@@ -1,7 +1,11 @@
 """The whole scaled-out topology (bot/ops/cluster.py) on loopback, once for the package.
 
+The topology is supervised as `bot cluster up`'s is (a thread here): a part that dies is
+started again, unless a fault test keeps it down (`Cluster.kill` ... `release`).
+
 Set BOT_TOPOLOGY_FOLDER to the folder of a topology `bot cluster up` started to run the tests
-against it instead (quicker while working on them; the fault tests kill parts of it).
+against it instead (quicker while working on them); the fault tests, which stop and start parts
+themselves, are skipped then (its supervisor is another process).
 """
 
 from __future__ import annotations
@@ -27,8 +31,17 @@ def topology() -> Iterator[Cluster]:
     assert model is not None, "no trained model in models/ (bot train)"
     cluster = Cluster(plan(new_folder(), model))
     cluster.start()
+    cluster.watch()
     try:
         yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(cluster.plan.folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def own_topology(topology: Cluster) -> Cluster:
+    """The topology, for a test that stops and starts its parts (not one `bot cluster up` runs)."""
+    if not topology.processes:
+        pytest.skip("the parts of a `bot cluster up` topology are its supervisor's")
+    return topology
