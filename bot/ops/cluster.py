@@ -25,6 +25,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.channels.apology import apology
 from bot.config import PROJECT_ROOT, web_origins
 from bot.ops.children import Children
 from bot.ops.stack import (
@@ -153,8 +154,17 @@ def _server_lines(name: str, ports: list[int], host: str, *, cookie: bool = Fals
     return "\n".join(lines)
 
 
+def no_replica_answer() -> str:
+    """What the HTTP edge answers a REST turn when no replica can take it: the assistant's
+    apology (bot.channels.apology) as a reply list, in every language."""
+    body = json.dumps([{"recipient_id": "", "text": apology(None)}], ensure_ascii=False)
+    return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-cache\r\n"
+            f"Connection: close\r\n\r\n{body}\n")
+
+
 def haproxy_config(cluster: ClusterPlan) -> str:
     return render((DEPLOY_DIR / "haproxy.cfg").read_text(encoding="utf-8"), {
+        "no_replica_answer": cluster.folder / "no-replica.http",
         "http_host": cluster.host, "http_port": cluster.http_port,
         "action_port": cluster.action_edge_port,
         "max_connections": 2000, "rate_limit": cluster.rate_limit,
@@ -277,7 +287,8 @@ class Cluster:
                             f"{self.plan.api_token}", timeout, needs="model_file")
             for number, port in enumerate(self.plan.sip_ports, start=1):
                 self.start_sip_worker(number, port)
-            self._start_sip_edge()
+            if self.plan.sip_ports:  # none: a chat-only topology (benchmarks)
+                self.start_sip_edge()
         except BaseException:
             self.stop()
             raise
@@ -338,6 +349,7 @@ class Cluster:
 
     def _start_http_edge(self) -> None:
         config = self.plan.folder / "haproxy.cfg"
+        (self.plan.folder / "no-replica.http").write_text(no_replica_answer(), encoding="utf-8")
         config.write_text(haproxy_config(self.plan), encoding="utf-8")
         self._start("haproxy", ["haproxy", "-db", "-f", str(config)])
         self._wait_tcp("haproxy", self.plan.http_port, 30)
@@ -360,7 +372,7 @@ class Cluster:
                                      self.plan.http_url],
                     BOT_SIP_RTP_PORTS=f"{first}-{first + 999}")
 
-    def _start_sip_edge(self) -> None:
+    def start_sip_edge(self) -> None:
         folder = self.plan.folder / "kamailio"
         folder.mkdir(exist_ok=True)
         key, cert = make_certificate(folder, self.plan.host)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
-from bot.channels.kept_turns import APOLOGY
+from bot.channels.apology import APOLOGY
 from tests.e2e.conftest import RunningAssistant
 from tests.support import Conversation
 

@@ -29,7 +29,7 @@ import pytest
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
-from bot.channels.kept_turns import APOLOGY, apology
+from bot.channels.apology import APOLOGY, apology
 from bot.ops.cluster import Cluster
 from bot.ops.stack import http_answers
 from tests.sip.caller import Caller
@@ -403,3 +403,15 @@ def test_killing_a_rasa_replica_keeps_each_conversation_where_it_was(own_topolog
     fresh = Conversation(own_topology.plan.http_url)
     fresh.say("/greet")
     assert fresh.custom("menu") == "language"
+
+
+def test_with_no_replica_left_the_edge_answers_the_apology(own_topology: Cluster) -> None:
+    own_topology.kill("rasa2")  # rasa1 is already down (above)
+    deadline = time.monotonic() + 10
+    web_user = Conversation(own_topology.plan.http_url)
+    while time.monotonic() < deadline:  # until HAProxy's checks have taken rasa2 out
+        web_user.say("/greet")
+        if web_user.text() == apology(None):
+            break
+        time.sleep(0.5)
+    assert (web_user.status, web_user.text()) == (200, apology(None))
