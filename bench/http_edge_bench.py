@@ -24,28 +24,17 @@ import statistics
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.turn_bench import post as say  # noqa: E402 (one REST turn, timed)
 from bot.ops.cluster import Cluster, new_folder, plan  # noqa: E402
 from bot.ops.stack import latest_model  # noqa: E402
 
 WALK = ["1", "*"]
-
-
-def say(url: str, sender: str, text: str) -> float:
-    body = json.dumps({"sender": sender, "message": text}).encode()
-    request = urllib.request.Request(f"{url}/webhooks/rest/webhook", data=body,  # noqa: S310
-                                     headers={"Content-Type": "application/json"})
-    start = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
-        if not json.loads(response.read()):
-            raise RuntimeError(f"no answer to {text!r}")
-    return time.perf_counter() - start
 
 
 def load(url: str, senders: list[str], seconds: float) -> dict[str, float]:
