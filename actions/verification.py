@@ -12,6 +12,7 @@ An unknown card and a wrong PIN get the same answer.
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -36,6 +37,10 @@ from bot.bank.validators import InputProblem, check_card_number, check_customer_
 CARD_PROBLEM_RESPONSES = {
     InputProblem.CHECKSUM: "utter_card_number_invalid",
 }
+# PIN checks (a scrypt each, ~0.1 s of a core) at once: all cores but one, so that a burst of
+# PIN checks leaves a core for every other conversation's turns (bench/action_loop_bench.py).
+PIN_CHECKS_AT_ONCE = int(os.environ.get("BOT_PIN_CHECKS", str(max(1, (os.cpu_count() or 2) - 1))))
+_pin_checks = asyncio.Semaphore(PIN_CHECKS_AT_ONCE)
 
 
 def _give_up(form_slots: list[str]) -> dict[str, Any]:
@@ -112,9 +117,10 @@ class ValidateCardForm(FormValidationAction):
                           {"card_pin": None})
         services = backend()
         line = await caller_line(tracker, services.verifier)
-        result = await asyncio.to_thread(services.verifier.verify_card_digest, line,
-                                         token.digest, token.last_four, checked.value,
-                                         _menu(tracker))
+        async with _pin_checks:
+            result = await asyncio.to_thread(services.verifier.verify_card_digest, line,
+                                             token.digest, token.last_four, checked.value,
+                                             _menu(tracker))
         if result.verified:
             return {"card_pin": FORM_SLOT_DONE, **_outcome_slots(result, "card_pin")}
         return _retry(tracker, dispatcher, "utter_card_not_verified", self.FORM_SLOTS,
