@@ -9,16 +9,10 @@ PostgreSQL database as `CREATE DATABASE ... TEMPLATE`.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import tempfile
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -29,6 +23,7 @@ from bot.bank.demo import demo_customer
 from bot.bank.repository import BankRepository
 from bot.bank.verification import Verifier
 from bot.security.secret_keys import CARD_KEY_ENV
+from tests.conftest import postgres_admin, postgres_database
 
 CARD_KEY = bytes.fromhex("3c1f7a9e5d2b8064c9e1f3a7b5d9028e6a4c1b3d5f7092e4c6a8b0d2f4e6a8c0")
 # The reference day the demo bank is loaded with and the verifier's "today".
@@ -54,7 +49,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def postgres_demo_template(postgres_url: str) -> str:
     """The name of a PostgreSQL database holding the demo bank, to copy for each test."""
     url = make_url(postgres_url).set(database="demo_template")
-    with _postgres_admin(postgres_url) as cursor:
+    with postgres_admin(postgres_url) as cursor:
         cursor.execute("CREATE DATABASE demo_template")
     init_database(str(url), demo=True, reset=False, card_key=CARD_KEY, today=TODAY)
     return "demo_template"
@@ -72,28 +67,8 @@ def bank_url(request: pytest.FixtureRequest, tmp_path: Path, demo_template: Path
         return
     server = request.getfixturevalue("postgres_url")
     template = request.getfixturevalue("postgres_demo_template")
-    name = f"bank_{uuid.uuid4().hex[:12]}"
-    with _postgres_admin(server) as cursor:
-        cursor.execute(f"CREATE DATABASE {name} TEMPLATE {template}")  # noqa: S608 (ours)
-    try:
-        yield str(make_url(server).set(database=name))
-    finally:
-        with _postgres_admin(server) as cursor:
-            cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")  # noqa: S608 (ours)
-
-
-@contextmanager
-def _postgres_admin(server_url: str) -> Iterator[Any]:
-    import psycopg2
-
-    connection = psycopg2.connect(make_url(server_url).set(drivername="postgresql")
-                                  .render_as_string(hide_password=False))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            yield cursor
-    finally:
-        connection.close()
+    with postgres_database(server, template) as url:
+        yield url
 
 
 @pytest.fixture()
@@ -122,56 +97,3 @@ def customer_id_of(repository: BankRepository, key: str) -> int:
     found = repository.customer_id(demo_customer(key).customer_number)
     assert found is not None
     return found
-
-
-def _postgres_bin() -> Path | None:
-    for folder in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
-            return folder
-    return None
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A throw-away PostgreSQL cluster on a Unix socket; skipped where PostgreSQL cannot run.
-
-    PostgreSQL refuses to run as root, so as root the cluster runs as the `postgres` user.
-    """
-    pytest.importorskip("psycopg2")
-    binaries = _postgres_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL server binaries are not installed")
-    as_root = os.geteuid() == 0
-    if as_root and shutil.which("runuser") is None:
-        pytest.skip("running as root without runuser")
-    as_user = ["runuser", "-u", "postgres", "--"] if as_root else []
-    folder = Path(tempfile.mkdtemp(prefix="bank-pg-"))
-    data = folder / "data"
-    try:
-        if as_root:
-            shutil.chown(folder, "postgres")
-        subprocess.run(
-            [*as_user, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "bank"]
-            + ["--no-sync", "-E", "UTF8"],
-            check=True,
-            capture_output=True,
-        )
-        options = f"-k {folder} -c listen_addresses='' -F"
-        subprocess.run(
-            [*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-o", options, "-w"]
-            + ["-l", str(folder / "log"), "start"],
-            check=True,
-            capture_output=True,
-        )
-    except (subprocess.CalledProcessError, KeyError, LookupError) as error:
-        shutil.rmtree(folder, ignore_errors=True)
-        pytest.skip(f"cannot start PostgreSQL here: {error}")
-    try:
-        yield f"postgresql+psycopg2://bank@/postgres?host={folder}"
-    finally:
-        subprocess.run(
-            [*as_user, str(binaries / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
