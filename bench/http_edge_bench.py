@@ -72,9 +72,9 @@ def main() -> int:
     cluster = Cluster(plan(new_folder(), model, rasa_replicas=2, action_servers=2,
                            sip_workers=0))
     started = time.monotonic()
-    cluster.start()
-    print(f"topology up in {time.monotonic() - started:.0f} s", file=sys.stderr)
     try:
+        cluster.start(timeout=900)
+        print(f"topology up in {time.monotonic() - started:.0f} s", file=sys.stderr)
         url = cluster.plan.http_url
         senders = [f"edge-{uuid.uuid4().hex}" for _ in range(args.clients)]
         for sender in senders:
