@@ -49,6 +49,8 @@ logger = logging.getLogger(__name__)
 
 # Longest wait for one action (the bank's own waits are bounded well below: bot.bank.db).
 ACTION_TIMEOUT_S = float(os.environ.get("BOT_ACTION_TIMEOUT_S", "15"))
+
+
 def last_question(events: list[Event]) -> BotUttered | None:
     """The last menu or digit prompt the assistant sent before the latest user message."""
     latest_user = max((index for index, event in enumerate(events)
