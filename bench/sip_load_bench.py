@@ -436,7 +436,10 @@ async def bench(args: argparse.Namespace) -> None:
                 await asyncio.sleep(1.0)
     finally:
         if edge is not None:
+            import shutil
+
             edge.stop()
+            shutil.rmtree(edge.plan.folder, ignore_errors=True)
         for process in gateways:
             assert process.stdin is not None
             process.stdin.close()
