@@ -36,9 +36,10 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server. rasa_sdk has no listen-address option: start it with SANIC_HOST set
-    (its default, 0.0.0.0, faces the network)."""
-    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+    """The action server (bot.ops.action_server: rasa_sdk with its logs masked). rasa_sdk has no
+    listen-address option: start it with SANIC_HOST set (its default, 0.0.0.0, faces the
+    network)."""
+    return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
 
