@@ -18,6 +18,9 @@ reads (`REST_METADATA_KEYS`, short scalars) are passed on: anything else a clien
 dropped before it could be stored with every message. The whole request body is bounded by the
 Rasa server's launcher (`bot.ops.rasa_server`).
 
+At most `in_flight.MAX_IN_FLIGHT` messages of one conversation are handled at once; more get
+HTTP 429 with "one message at a time".
+
 A refusal is a normal reply list with one text in the conversation's language, so a client sees
 why; the conversation itself is left untouched.
 """
@@ -33,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.security.secret_keys import trust_key
 from bot.security.trust import TRUST_FIELDS, MessageGuard, Verdict
@@ -83,6 +87,7 @@ class GuardedRestInput(InputChannel):
 
     def __init__(self) -> None:
         self._guard: MessageGuard | None = None
+        self._in_flight = InFlight()
 
     def guard(self) -> MessageGuard:
         if self._guard is None:  # made on first use: the key is read in the server process
@@ -98,6 +103,26 @@ class GuardedRestInput(InputChannel):
         if tracker is None:
             return False, None
         return tracker.get_slot("output_mode") == "voice", tracker.get_slot("language")
+
+    async def _handle(self, request: Request, sender: str, text: str, metadata: dict[str, Any],
+                      verdict: Verdict, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      ) -> HTTPResponse:
+        """A message whose signature (if any) is valid: refused if too long or an unsigned
+        message to a call's conversation, else handed to Rasa."""
+        too_long = len(text) > MAX_MESSAGE_CHARS  # refused before NLU, which it could exhaust
+        if too_long or verdict is Verdict.UNSIGNED:
+            voice, stored_language = await self._stored(request, sender)
+            language = _language(stored_language, metadata.get("language"))
+            if verdict is Verdict.UNSIGNED and voice:
+                return _answer(sender, REFUSED[language], 403)
+            if too_long and verdict is Verdict.VALID:
+                return _answer(sender, TOO_LONG_SPOKEN[language])  # the call goes on
+            if too_long:
+                return _answer(sender, TOO_LONG[language], 413)
+        collector = CollectingOutputChannel()
+        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
+                                         metadata=metadata))
+        return response.json(collector.messages)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
@@ -119,19 +144,12 @@ class GuardedRestInput(InputChannel):
             verdict = self.guard().check(sender, text, metadata, time.time())
             if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
                 return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
-            too_long = len(text) > MAX_MESSAGE_CHARS  # refused before NLU, which it could exhaust
-            if too_long or verdict is Verdict.UNSIGNED:
-                voice, stored_language = await self._stored(request, sender)
-                language = _language(stored_language, metadata.get("language"))
-                if verdict is Verdict.UNSIGNED and voice:
-                    return _answer(sender, REFUSED[language], 403)
-                if too_long and verdict is Verdict.VALID:
-                    return _answer(sender, TOO_LONG_SPOKEN[language])  # the call goes on
-                if too_long:
-                    return _answer(sender, TOO_LONG[language], 413)
-            collector = CollectingOutputChannel()
-            await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                             metadata=metadata))
-            return response.json(collector.messages)
+            if not self._in_flight.enter(sender):
+                return _answer(sender, ONE_AT_A_TIME[_language(metadata.get("language"))], 429)
+            try:
+                return await self._handle(request, sender, text, metadata, verdict,
+                                          on_new_message)
+            finally:
+                self._in_flight.leave(sender)
 
         return webhook

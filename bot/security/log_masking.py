@@ -28,7 +28,7 @@ from typing import Any, TextIO
 from bot.security.redaction import mask_digits
 
 KEPT = re.compile(
-    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"  # a log line's own time
+    r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?(?: ?[+-]\d{4})?"  # a line's time
     r"|(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?|localhost:\d{1,5}|\]:\d{1,5}"  # address:port
     r"|(?<![0-9A-Za-z])[0-9a-f]{32}(?:[0-9a-f]{32})?(?![0-9A-Za-z])"  # ids, digests
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
