@@ -91,7 +91,7 @@ def debug_stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         LOG_LEVEL="DEBUG", LOG_LEVEL_LIBRARIES="DEBUG", COLOREDLOGS_LOG_LEVEL="DEBUG",
         BOT_SIP_PORT=str(free_port()), BOT_SIP_RTP_PORTS=f"{first_rtp}-{first_rtp + 10}")
     init_demo_bank(config)
-    with running(config) as stack:
+    with running(config, timeout=600) as stack:  # a model load at DEBUG on a busy machine
         yield stack
 
 
@@ -155,7 +155,8 @@ def _simultaneous(url: str) -> None:
         answers = list(pool.map(send, range(75)))
     served = [text for status, text in answers if status == 200]
     refused = [text for status, text in answers if status == 429]
-    assert len(served) + len(refused) == 75 and 1 <= len(served) <= MAX_IN_FLIGHT
+    assert len(served) + len(refused) == 75 and served  # every one answered, none waits on
+    assert len(refused) >= 75 - 2 * MAX_IN_FLIGHT  # a few may be served before all arrived
     assert set(refused) == {"Please wait for my answer before sending another message."}
 
 
