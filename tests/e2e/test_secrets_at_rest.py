@@ -265,6 +265,9 @@ def test_no_secret_in_any_file_the_stack_wrote(used_folder: Path) -> None:
     for log in ("rasa.log", "actions.log"):  # both servers did log at DEBUG
         assert " DEBUG " in (used_folder / "logs" / log).read_text(), log
     assert find_secrets(used_folder) == []
+    readable = [name for name in written  # and nothing there is for anyone but its owner
+                if (used_folder / name).stat().st_mode & 0o077]
+    assert readable == []
 
 
 def test_the_scan_sees_planted_secrets(tmp_path: Path) -> None:
