@@ -5,7 +5,8 @@ minor units on SQLite, which has no exact decimal type), times are `UTCDateTime`
 UTC in and out), strings have explicit lengths, every constraint and index is named.
 
 Secrets are never stored in clear: a card is kept as `number_digest` (keyed hash) and
-`last_four`, a PIN only as `pin_hash` (salted scrypt); see `bot.bank.hashing`.
+`last_four`, a PIN only as `pin_hash` (peppered, salted scrypt), a customer number only as
+`customer_number_digest` (keyed hash); see `bot.bank.hashing`.
 """
 
 from __future__ import annotations
@@ -150,7 +151,10 @@ CARD_KINDS = tuple(CardKind)
 
 
 class Customer(Base):
-    """A customer of the bank. Individuals have a date of birth; a business may have none."""
+    """A customer of the bank. Individuals have a date of birth; a business may have none.
+
+    The customer number is kept only as a keyed hash (`hashing.customer_number_digest`): it is
+    looked up by the number a caller keys in, never shown."""
 
     __tablename__ = "customers"
     __table_args__ = (
@@ -162,7 +166,7 @@ class Customer(Base):
     )
 
     id = Column(Integer, primary_key=True)
-    customer_number = Column(String(9), nullable=False, unique=True)
+    customer_number_digest = Column(String(64), nullable=False, unique=True)
     full_name = Column(String(120), nullable=False)
     date_of_birth = Column(Date, nullable=True)
     email = Column(String(254), nullable=True)

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.bank.access import CardKind, Channel, CustomerFacts
+from bot.bank.hashing import customer_number_digest
 from bot.bank.models import (
     BANK_TIMEZONE,
     CURRENCIES,
@@ -154,14 +155,16 @@ class BankRepository:
         with self._sessions() as session:
             return session.scalar(select(PhoneNumber.customer_id).where(PhoneNumber.number == e164))
 
-    def customer_id(self, customer_number: str) -> int | None:
-        """The id of the customer with this 9-digit customer number, or None.
+    def customer_id(self, customer_number: str, card_key: bytes) -> int | None:
+        """The id of the customer with this 9-digit customer number, or None (the number is
+        stored as its keyed hash under `card_key`, see `hashing.customer_number_digest`).
 
         Not a verification: to verify a caller use `Verifier.verify_customer_number`.
         """
+        digest = customer_number_digest(customer_number, card_key)
         with self._sessions() as session:
             return session.scalar(
-                select(Customer.id).where(Customer.customer_number == customer_number)
+                select(Customer.id).where(Customer.customer_number_digest == digest)
             )
 
     def customer_facts(self, customer_id: int) -> CustomerFacts | None:

@@ -55,7 +55,14 @@ from bot.bank.access import (
     decide,
     methods_for,
 )
-from bot.bank.hashing import card_digest, hash_pin, last_four, pin_needs_rehash, verify_pin
+from bot.bank.hashing import (
+    card_digest,
+    customer_number_digest,
+    hash_pin,
+    last_four,
+    pin_needs_rehash,
+    verify_pin,
+)
 from bot.bank.models import (
     Card,
     CardStatus,
@@ -261,7 +268,8 @@ class Verifier:
             return _Attempt(_refused(refused), VerificationResult(False, refused))
         guards = self._guards(session, line)
         owner = session.get(Customer, line.trusted_owner_id)
-        right = owner is not None and hmac.compare_digest(owner.customer_number, customer_number)
+        digest = customer_number_digest(customer_number, self._card_key)
+        right = owner is not None and hmac.compare_digest(owner.customer_number_digest, digest)
         if any(guard.locked_at is not None for guard in guards):
             return _Attempt(Outcome.CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED, line.trusted_owner_id)
         if right:
@@ -276,7 +284,7 @@ class Verifier:
             return _Attempt(Outcome.WRONG_CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED,
                             line.trusted_owner_id)
         other = session.scalar(
-            select(Customer.id).where(Customer.customer_number == customer_number)
+            select(Customer.id).where(Customer.customer_number_digest == digest)
         )
         if other is None:
             return _Attempt(Outcome.UNKNOWN_CUSTOMER, NOT_VERIFIED)

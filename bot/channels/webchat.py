@@ -16,6 +16,7 @@ differences, all for the widget in `bot/webchat/`:
   never to an id named in the message; after `BOT_WEB_IDLE_SECONDS` idle the conversation is
   restarted (verification dropped) and the user is told;
 - a message over `MAX_MESSAGE_CHARS` never reaches NLU: the user is told, in their language;
+  so is a message beyond `in_flight.MAX_IN_FLIGHT` of one conversation at once;
 - socket.io accepts only the page's own origin and the configured ones (`BOT_WEB_ORIGINS`);
 - while an agent holds a conversation (bot/agentdesk/), the user's messages go to the agent,
   not to the assistant.
@@ -46,6 +47,7 @@ from sanic.response import HTTPResponse
 
 from bot.agentdesk.desk import Desk
 from bot.agentdesk.web import AgentDesk
+from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
 from bot.channels.web_sessions import SESSION_ID, Resumption, WebSessions
 from bot.config import PROJECT_ROOT, Settings
 
@@ -224,6 +226,7 @@ class WebChatInput(SocketIOInput):
         self.sessions = WebSessions(idle_seconds())
         self.desk = Desk()
         self.bound: dict[str, str] = {}  # socket.io sid -> the web conversation it may use
+        self.in_flight = InFlight()
 
     @classmethod
     def name(cls) -> str:
@@ -372,10 +375,16 @@ class WebChatInput(SocketIOInput):
             if self.desk.holder(session.id) is not None:
                 await self.agent_desk.customer_said(session.id)
                 return
-            await on_new_message(
-                UserMessage(text, output, session.id, input_channel=self.name(),
-                            metadata=metadata)
-            )
+            if not self.in_flight.enter(session.id):
+                await output.send_response(session.id, {"text": ONE_AT_A_TIME[session.language]})
+                return
+            try:
+                await on_new_message(
+                    UserMessage(text, output, session.id, input_channel=self.name(),
+                                metadata=metadata)
+                )
+            finally:
+                self.in_flight.leave(session.id)
 
         async def session_end(sid: str, _: Any = None) -> None:
             session_id = await unbind(sid)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
+from bot.security.file_modes import PRIVATE_UMASK
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -36,9 +37,10 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server. rasa_sdk has no listen-address option: start it with SANIC_HOST set
-    (its default, 0.0.0.0, faces the network)."""
-    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+    """The action server (bot.ops.action_server: rasa_sdk with its logs masked). rasa_sdk has no
+    listen-address option: start it with SANIC_HOST set (its default, 0.0.0.0, faces the
+    network)."""
+    return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
 
@@ -110,11 +112,15 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        """Start `name`; it and its log are owner-only whoever started the stack (a test too)."""
+        self.config.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.config.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                     0o600)
+        with os.fdopen(fd, "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                umask=PRIVATE_UMASK)
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""

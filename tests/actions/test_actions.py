@@ -195,7 +195,8 @@ def test_unknown_key_is_refused_and_menu_repeated() -> None:
 
 
 def _customer_id(customer_number: str) -> str:
-    return str(backend_module.backend().repository.customer_id(customer_number))
+    backend = backend_module.backend()
+    return str(backend.repository.customer_id(customer_number, backend.card_key))
 
 
 def test_form_start_clearing_the_slots_is_not_an_attempt() -> None:

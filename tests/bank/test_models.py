@@ -24,7 +24,7 @@ from bot.bank.db import (
     session_factory,
 )
 from bot.bank.demo import DEMO_CUSTOMERS, demo_customer
-from bot.bank.hashing import card_digest, hash_pin, last_four, verify_pin
+from bot.bank.hashing import card_digest, customer_number_digest, hash_pin, last_four, verify_pin
 from bot.bank.models import (
     BANK_TIMEZONE,
     CURRENCIES,
@@ -59,7 +59,7 @@ def engine(tmp_path: Path):
 
 def _customer(number: str = "123456789", **fields) -> Customer:
     values = {
-        "customer_number": number,
+        "customer_number_digest": customer_number_digest(number, CARD_KEY),
         "full_name": "Test Klienti",
         "date_of_birth": date(1980, 2, 29),
         "email": "test@example.al",
