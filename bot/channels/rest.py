@@ -27,6 +27,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
+from bot.payloads import HandoffPayload
 from bot.security.secret_keys import trust_key
 from bot.security.trust import MessageGuard, Verdict
 
@@ -50,6 +51,17 @@ def _language(*candidates: Any) -> str:
 
 def _answer(sender: str, text: str, status: int = 200) -> HTTPResponse:
     return response.json([{"recipient_id": sender, "text": text}], status=status)
+
+
+async def _announce_handoffs(request: Request, messages: list[dict[str, Any]]) -> None:
+    """A phone call handed to a person: the agent desk (bot/agentdesk/, served by the web chat
+    channel on this server) shows the new hand-off to every agent at once."""
+    desk = getattr(request.app.ctx, "agent_desk", None)
+    if desk is None:
+        return
+    if any(isinstance(message.get("custom"), dict)
+           and HandoffPayload.from_dict(message["custom"]) is not None for message in messages):
+        await desk.publish()
 
 
 class GuardedRestInput(InputChannel):
@@ -110,6 +122,7 @@ class GuardedRestInput(InputChannel):
             collector = CollectingOutputChannel()
             await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                              metadata=metadata))
+            await _announce_handoffs(request, collector.messages)
             return response.json(collector.messages)
 
         return webhook
