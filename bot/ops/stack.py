@@ -108,8 +108,10 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
+        self.commands[name] = (command, extra_env)
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
@@ -139,6 +141,20 @@ class Stack:
         if cfg.start_sip:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",
                                 "--rasa-url", cfg.rasa_url])
+
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Stop one service and start it again as before (what a crash and a supervisor do)."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        command, extra_env = self.commands[name]
+        self._start(name, command, **extra_env)
+        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -148,9 +148,13 @@
 
   /* ---- rendering -------------------------------------------------------------------------- */
 
+  // A hand-off, or an agent joining or leaving, ends the menu that was shown before it.
+  var ENDS_MENU = { handoffAgent: true, handoffPos: true, agentJoined: true, agentLeft: true };
+
   function lastButtonsIndex() {
     for (var i = state.entries.length - 1; i >= 0; i--) {
       var entry = state.entries[i];
+      if (entry.who === "notice" && ENDS_MENU[entry.key]) return -1;
       if (entry.who === "bot" && entry.buttons && entry.buttons.length) return i;
     }
     return -1;
@@ -256,7 +260,7 @@
     if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
     save(sessionStorage, STORE.transcript, state.entries);
     var active = lastButtonsIndex();
-    if (active === state.entries.length - 1) {
+    if (active === state.entries.length - 1 || (entry.who === "notice" && ENDS_MENU[entry.key])) {
       Array.prototype.forEach.call(log.querySelectorAll(".chat-buttons"), function (group) {
         group.remove();
       });
