@@ -275,8 +275,10 @@ class AgentDesk:
         if (handoff.channel != "web" or handoff.status != HandoffStatus.TAKEN.value
                 or handoff.agent != agent):
             return
+        now = time.time()
         line = await _db(self.center.add_line, handoff.id, DeskSpeaker.AGENT,
-                         text.strip()[:MAX_LINE_CHARS], time.time(), agent)
+                         text.strip()[:MAX_LINE_CHARS], now, agent)
+        await _db(self.center.touch_web_session, handoff.conversation_id, now)
         await self.to_session(handoff.conversation_id, self.bot_event,
                               {"text": line.text, "custom": {"agent": agent}})
         await self.publish()
@@ -286,8 +288,11 @@ class AgentDesk:
         if found is None:
             return
         agent, handoff = found
-        closed = await _db(self.center.close, handoff.id, time.time(), agent)
+        now = time.time()
+        closed = await _db(self.center.close, handoff.id, now, agent)
         if closed and handoff.channel == "web":
+            # the customer's idle time starts again from here, not from before the agent
+            await _db(self.center.touch_web_session, handoff.conversation_id, now)
             await self.to_session(handoff.conversation_id, self.bot_event,
                                   {"custom": {"desk": "left", "agent": agent}})
         await self.publish()

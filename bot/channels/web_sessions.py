@@ -9,7 +9,9 @@ on at another replica if its own stops.
 
 After `idle_seconds` without a message the session ends: the next request for it is answered
 `EXPIRED` (the channel restarts the Rasa conversation, so verification is gone, and tells the
-user). `resumption` is the rule, without I/O; `WebSessions` applies it to the stored sessions.
+user). Not while an agent holds the conversation: then the agent decides when it ends (the
+customer may be waiting for them), and the agent's replies count as activity. `resumption` is
+the rule, without I/O; `WebSessions` applies it to the stored sessions.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from bot.bank.contact_center import ContactCenter, WebSessionRecord
+from bot.bank.models import HandoffStatus
 
 SESSION_PREFIX = "web-"
 SESSION_ID = re.compile(r"web-[0-9a-f]{32}")
@@ -45,13 +48,14 @@ def secret_hash(secret: str) -> str:
 
 
 def resumption(record: WebSessionRecord | None, secret: object, now: float,
-               idle_seconds: float) -> Resumption:
-    """May the browser presenting `secret` continue the session `record`?"""
+               idle_seconds: float, held: bool = False) -> Resumption:
+    """May the browser presenting `secret` continue the session `record`? (`held`: an agent
+    holds the conversation.)"""
     if record is None or not isinstance(secret, str):
         return Resumption.REFUSED
     if not hmac.compare_digest(record.secret_hash.encode(), secret_hash(secret).encode()):
         return Resumption.REFUSED
-    if now - record.last_active > idle_seconds:
+    if now - record.last_active > idle_seconds and not held:
         return Resumption.EXPIRED
     return Resumption.RESUMED
 
@@ -74,10 +78,20 @@ class WebSessions:
         return self.center.web_session(session_id)
 
     def resume(self, session_id: object, secret: object, now: float) -> Resumption:
-        answer = resumption(self.get(session_id), secret, now, self.idle_seconds)
+        record = self.get(session_id)
+        held = record is not None and self.held(record)
+        answer = resumption(record, secret, now, self.idle_seconds, held)
         if answer is Resumption.RESUMED:
             self.center.touch_web_session(str(session_id), now)
         return answer
 
-    def idle(self, record: WebSessionRecord, now: float) -> bool:
-        return now - record.last_active > self.idle_seconds
+    def held(self, record: WebSessionRecord) -> bool:
+        """Does an agent hold this conversation?"""
+        if record.handoff_id is None:
+            return False
+        state = self.center.state(record.handoff_id)
+        return state is not None and state[0] == HandoffStatus.TAKEN.value
+
+    def expired(self, record: WebSessionRecord, now: float) -> bool:
+        """Idle too long, and no agent holds it."""
+        return now - record.last_active > self.idle_seconds and not self.held(record)

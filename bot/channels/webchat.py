@@ -389,7 +389,7 @@ class WebChatInput(SocketIOInput):
             metadata = web_metadata(data.get(self.metadata_key))
             language = language_of(metadata, session.language)
             now = time.time()
-            if self.sessions.idle(session, now):
+            if await _db(self.sessions.expired, session, now):
                 await end(session.id)
                 await bind(sid, language, "expired")
                 return

@@ -144,14 +144,7 @@ class Stack:
 
     def restart(self, name: str, timeout: float = 240.0) -> None:
         """Stop one service and start it again as before (what a crash and a supervisor do)."""
-        process = self.processes[name]
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        terminate(self.processes[name])
         command, extra_env = self.commands[name]
         self._start(name, command, **extra_env)
         self.wait_ready(timeout)
@@ -183,6 +176,19 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def terminate(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to a process started in its own session (and its children), SIGKILL if it has
+    not ended within `timeout`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def http_answers(url: str, needs: str) -> bool:

@@ -392,6 +392,7 @@
     var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     if (LANGUAGES.indexOf(custom.lang) >= 0) setLanguage(custom.lang);
     var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    if (custom.desk || custom.agent) restartIdleTimer(); // the agent's activity counts too
     if (custom.desk === "joined" || custom.desk === "left") {
       state.withAgent = custom.desk === "joined";
       addEntry({ who: "notice", key: custom.desk === "joined" ? "agentJoined" : "agentLeft",

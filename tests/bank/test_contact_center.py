@@ -133,3 +133,21 @@ def test_web_sessions_need_the_secret_expire_when_idle_and_survive_a_restart(rep
     assert session.secret not in str(two.web_session(session.id))  # only its hash is stored
     assert two.end_web_session(session.id) is None
     assert after.resume(session.id, session.secret, NOW + 20) is Resumption.REFUSED
+
+
+def test_a_conversation_an_agent_holds_does_not_expire(repository: BankRepository,
+                                                       replicas) -> None:
+    one, _ = replicas
+    sessions = WebSessions(one, idle_seconds=300)
+    session = sessions.open(now=NOW)
+    handoff_id = repository.record_handoff("agent", "talk_to_agent", {}, channel="web",
+                                           conversation_id=session.id)
+    one.touch_web_session(session.id, NOW, handoff_id=handoff_id)
+    assert sessions.resume(session.id, session.secret, NOW + 301) is Resumption.EXPIRED
+    session = sessions.open(now=NOW)
+    one.touch_web_session(session.id, NOW, handoff_id=handoff_id)
+    assert one.accept(handoff_id, "ana", NOW)
+    assert sessions.resume(session.id, session.secret, NOW + 3600) is Resumption.RESUMED
+    assert not sessions.expired(sessions.get(session.id), NOW + 7200)
+    assert one.close(handoff_id, NOW + 7200, agent="ana")
+    assert sessions.expired(sessions.get(session.id), NOW + 7200)

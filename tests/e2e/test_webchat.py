@@ -32,9 +32,7 @@ from bot.designer.screenshots import chromium
 from bot.i18n.money import write_amount
 from bot.menus import menu_for
 from bot.ops.stack import Stack, init_demo_bank, running, scratch_config
-from bot.voice.prompt_cache import PromptCache
 from bot.voice.services import VoiceServices
-from bot.voice.tts import Synthesizer
 from tests.e2e.conftest import TRUST_KEY
 from tests.e2e.test_sip_calls import Line, until
 from tests.sip.caller import Caller
@@ -73,15 +71,6 @@ def stack(model: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stac
     assert AGENT_PASSWORD not in stored and stored.startswith("scrypt$32768$")
     with running(config, timeout=STARTUP_SECONDS) as started:
         yield started
-
-
-@pytest.fixture(scope="module")
-def phone_services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServices]:
-    """The voice side of the SIP gateway, keypad only (no recognition model)."""
-    synthesizer = Synthesizer(cache=PromptCache(tmp_path_factory.mktemp("prompts")), workers=2)
-    voice = VoiceServices(synthesizer, models={"sq": None, "en": None})
-    yield voice
-    voice.close()
 
 
 @pytest.fixture(scope="module")
@@ -629,14 +618,14 @@ def assert_no_secret_shown_to_agent(agent: Page, number: str, pin: str) -> None:
 @pytest.mark.rasa
 @pytest.mark.slow
 def test_a_phone_handoff_pops_up_on_the_desk_by_the_reference_its_refer_carried(
-        browser: Browser, stack: Stack, phone_services: VoiceServices) -> None:
+        browser: Browser, stack: Stack, services: VoiceServices) -> None:
     """A real call through the SIP gateway: the caller verifies by customer number and asks
     for an agent; the gateway transfers by REFER with an RFC 7433 User-to-User reference; the
     agent's desk finds the call by what the agent's phone shows."""
     elira = demo_customer("registered_debit")
 
     async def call() -> Any:
-        async with Line(stack, phone_services) as line:
+        async with Line(stack, services) as line:
             caller = Caller(line.gateway.address, number=elira.phone)
             await caller.call()
             await line.answered("menu:language")
