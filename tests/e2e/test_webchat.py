@@ -19,6 +19,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote, urlencode, urlsplit
 
@@ -639,7 +640,8 @@ def test_a_phone_handoff_pops_up_on_the_desk_by_the_reference_its_refer_carried(
             await until(lambda: not line.gateway.calls, 5)
             return caller
 
-    caller = asyncio.run(call())
+    with ThreadPoolExecutor(1) as thread:  # Playwright's own event loop runs in this thread
+        caller = thread.submit(asyncio.run, call()).result(timeout=240)
     (refer_to,) = caller.refer_to
     found = re.search(r"[?&]User-to-User=([^&>]+)", refer_to)
     assert found, refer_to
