@@ -90,7 +90,8 @@
     session: "bank-webchat.session",
     language: "bank-webchat.language",
     transcript: "bank-webchat.transcript",
-    collect: "bank-webchat.collect"
+    collect: "bank-webchat.collect",
+    agent: "bank-webchat.agent"
   };
   var MAX_ENTRIES = 300;
   var TYPING_TIMEOUT_MS = 20000;
@@ -137,7 +138,8 @@
     connection: "connecting",
     confirmed: false,
     pending: [],
-    typingTimer: null
+    typingTimer: null,
+    withAgent: load(sessionStorage, STORE.agent, false) === true
   };
   if (LANGUAGES.indexOf(state.lang) < 0) state.lang = "sq";
   if (!Array.isArray(state.entries)) state.entries = [];
@@ -395,6 +397,7 @@
     if (custom.desk || custom.agent) restartIdleTimer(); // the agent's activity counts too
     if (custom.desk === "joined" || custom.desk === "left") {
       state.withAgent = custom.desk === "joined";
+      save(sessionStorage, STORE.agent, state.withAgent);
       addEntry({ who: "notice", key: custom.desk === "joined" ? "agentJoined" : "agentLeft",
         agent: String(custom.agent || ""), lang: state.lang });
     }
@@ -448,6 +451,8 @@
         state.entries = notices;
         if (confirm.reason === "expired") state.entries.push({ who: "notice", key: "expired", lang: state.lang, at: Date.now() });
         state.pending = [];
+        state.withAgent = false;
+        save(sessionStorage, STORE.agent, false);
         save(sessionStorage, STORE.transcript, state.entries);
         setCollect(null);
         render();

@@ -505,8 +505,9 @@ def test_a_verified_chat_ends_with_the_tab_end_chat_or_idleness(page: Page, stac
     say(page, card.pin)
     bot_says(page, "Thank you, you are verified.")
     time.sleep(IDLE_SECONDS + 2)
-    expect(page.locator(".chat-entry-notice")).to_have_text(re.compile(
+    expect(page.locator(".chat-entry-notice", has_text=re.compile(
         "For your security the chat started again after a few minutes without activity"))
+    ).to_have_count(1)
     asks_for_the_card_again(page)
 
 

@@ -132,6 +132,19 @@
     renderConversation();
   }
 
+  // A call found by its reference stays shown: kept current from the desk, or looked up again
+  // once it has left the desk (closed), so it never shows a stale state.
+  function refreshFound() {
+    if (!state.found) return;
+    for (var i = 0; i < state.handoffs.length; i++) {
+      if (state.handoffs[i].id === state.found.id) {
+        state.found = state.handoffs[i];
+        return;
+      }
+    }
+    if (state.found.status !== "closed") socket.emit("desk_lookup", { reference: state.found.reference });
+  }
+
   function lookup(reference) {
     lookupResult.textContent = "";
     if (reference) socket.emit("desk_lookup", { reference: reference });
@@ -161,6 +174,7 @@
   });
   socket.on("desk_state", function (data) {
     state.handoffs = Array.isArray(data.handoffs) ? data.handoffs : [];
+    refreshFound();
     if (!selected() && state.handoffs.length) state.selected = state.handoffs[0].id;
     render();
   });
