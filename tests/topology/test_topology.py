@@ -241,18 +241,18 @@ def test_rapid_messages_from_one_sender_are_all_in_the_record(topology: Cluster)
 
 
 class Socket:
-    """A socket.io client pinned to one Rasa replica by HAProxy's cookie."""
+    """A socket.io client through the HTTP edge; HAProxy's cookie keeps it on one replica."""
 
-    def __init__(self, cluster: Cluster, replica: int, cookie: str = "") -> None:
+    def __init__(self, cluster: Cluster, cookie: str = "") -> None:
         import socketio
 
         self.events: list[tuple[str, object]] = []
         self.client = socketio.Client(reconnection=False)
         for name in ("session_confirm", "bot_uttered", "desk_you", "desk_state", "desk_refused"):
             self.client.on(name, lambda data, name=name: self.events.append((name, data)))
-        cookies = "; ".join(part for part in (f"bank_replica=rasa{replica}", cookie) if part)
         self.client.connect(cluster.plan.http_url, transports=["polling"], wait_timeout=10,
-                            headers={"Cookie": cookies})
+                            headers={"Cookie": cookie} if cookie else {})
+        self.replica = self.client.eio.http.cookies.get("bank_replica")  # set by HAProxy
 
     def wait(self, test, seconds: float = 60) -> object:
         deadline = time.monotonic() + seconds
@@ -262,6 +262,16 @@ class Socket:
                     return data
             time.sleep(0.1)
         raise AssertionError(f"not received; got {[name for name, _ in self.events]}")
+
+
+def _on_another_replica(cluster: Cluster, than: str, cookie: str) -> Socket:
+    """A socket on another replica than `than` (HAProxy balances by least connections)."""
+    for _ in range(6):
+        socket_ = Socket(cluster, cookie)
+        if socket_.replica != than:
+            return socket_
+        socket_.client.disconnect()
+    raise AssertionError("every socket went to the same replica")
 
 
 def _sign_in_agent(cluster: Cluster, name: str, password: str) -> str:
@@ -287,7 +297,8 @@ def _sign_in_agent(cluster: Cluster, name: str, password: str) -> str:
 def test_an_agent_on_one_replica_takes_over_a_customer_on_the_other(topology: Cluster) -> None:
     """The desk across replicas: the hand-off is in the shared bank database and socket.io
     events cross between the replicas through Redis (python-socketio's Redis manager)."""
-    customer = Socket(topology, 1)
+    customer = Socket(topology)
+    assert customer.replica in ("rasa1", "rasa2")
     customer.client.emit("session_request", {})
     customer.wait(lambda name, data: name == "session_confirm")
     for text in ("/greet", "2", "0"):  # English, then lost card: a hand-off to an agent
@@ -297,7 +308,8 @@ def test_an_agent_on_one_replica_takes_over_a_customer_on_the_other(topology: Cl
                             and "handoff" in (data.get("custom") or {}))
     handoff_id = handoff["custom"]["handoff"]["id"]
 
-    agent = Socket(topology, 2, _sign_in_agent(topology, "agent.topo", "a long topology pass"))
+    agent = _on_another_replica(topology, customer.replica,
+                                _sign_in_agent(topology, "agent.topo", "a long topology pass"))
     try:
         agent.client.emit("desk_join", {})
         agent.wait(lambda name, data: name == "desk_state"
