@@ -17,8 +17,12 @@ differences, all for the widget in `bot/webchat/`:
   restarted (verification dropped) and the user is told;
 - a message over `MAX_MESSAGE_CHARS` never reaches NLU: the user is told, in their language;
 - socket.io accepts only the page's own origin and the configured ones (`BOT_WEB_ORIGINS`);
-- while an agent holds a conversation (bot/agentdesk/), the user's messages go to the agent,
-  not to the assistant.
+- a hand-off goes on the agent desk (bot/agentdesk/, served alongside at `/agent/`); while it
+  waits the user's and the assistant's lines go to its transcript, and while an agent holds the
+  conversation the user's messages go to the agent, not to the assistant. Sessions and hand-offs
+  are in the bank database (bot/bank/contact_center.py), so a restart loses neither; with
+  `BOT_REDIS_HOST` set, socket.io events reach sockets on the other replicas
+  (bot/channels/fanout.py).
 
 Two incompatibilities of Rasa 3.6's socket.io channel with the pinned libraries are handled here:
 python-socketio 5's `AsyncServer.enter_room` is a coroutine that Rasa's `session_request` handler
