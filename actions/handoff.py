@@ -17,6 +17,9 @@ from rasa_sdk.types import DomainDict
 from actions.backend import backend
 from actions.conversation import is_voice, language, latest_intent
 from bot.payloads import HandoffPayload, HandoffQueue
+from bot.security.redaction import mask_digits
+
+TRANSCRIPT_LINES = 40  # the latest lines of the conversation the agent desk shows
 
 # intent -> (queue, what the caller hears first)
 HANDOFFS = {
@@ -42,8 +45,23 @@ def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, 
         "card_last_four": tracker.get_slot("verified_card"),
         "recent_intents": [event["parse_data"]["intent"].get("name")
                            for event in tracker.events if event.get("event") == "user"][-8:],
+        "transcript": _transcript(tracker),
         **extra,
     }
+
+
+def _transcript(tracker: Tracker) -> list[dict[str, Any]]:
+    """The conversation so far for the agent desk, masked as the tracker store masks it."""
+    lines = []
+    for event in tracker.events:
+        text = event.get("text")
+        if event.get("event") not in ("user", "bot") or not isinstance(text, str) or not text:
+            continue
+        if event["event"] == "user" and text.startswith("/"):
+            continue  # a button's payload or the page's greeting, not something the user said
+        lines.append({"who": "customer" if event["event"] == "user" else "assistant",
+                      "text": mask_digits(text[:1000]), "at": event.get("timestamp")})
+    return lines[-TRANSCRIPT_LINES:]
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue, reason: str,
@@ -57,6 +75,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQ
         caller_number=tracker.get_slot("caller_number"),
         channel="voice" if is_voice(tracker) else "web",
         context=_context(tracker, reason, extra or {}),
+        conversation_id=tracker.sender_id,
     )
     payload = HandoffPayload(HandoffQueue(queue), handoff_id, reason)
     if is_voice(tracker) and payload.queue is HandoffQueue.AGENT:

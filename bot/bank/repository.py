@@ -35,10 +35,12 @@ from bot.bank.models import (
     CreditCardFacts,
     Customer,
     Handoff,
+    HandoffDesk,
     HandoffQueue,
     PhoneNumber,
 )
 from bot.bank.validators import normalize_phone
+from bot.payloads import conversation_reference
 
 SessionFactory = Callable[[], Session]
 STATEMENT_DAYS = 90
@@ -308,11 +310,13 @@ class BankRepository:
         channel: Channel | str,
         customer_id: int | None = None,
         caller_number: str | None = None,
+        conversation_id: str | None = None,
     ) -> int:
         """Store a hand-off to `queue` ('agent' or 'pos_support'); returns its id.
 
         `context` (JSON for the agent's screen) is refused if it could hold a PIN or a card
-        number.
+        number. With `conversation_id` it goes on the agent desk (bot/bank/contact_center.py),
+        found by the reference a phone transfer carries.
         """
         reject_secrets(context)
         with self._sessions() as session, session.begin():
@@ -326,4 +330,7 @@ class BankRepository:
             )
             session.add(handoff)
             session.flush()
+            if conversation_id:
+                session.add(HandoffDesk(handoff_id=handoff.id, conversation_id=conversation_id,
+                                        reference=conversation_reference(conversation_id)))
             return handoff.id

@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse
 
 from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
+from bot.payloads import HandoffPayload
 from bot.security.secret_keys import trust_key
 from bot.security.trust import TRUST_FIELDS, MessageGuard, Verdict
 
@@ -76,6 +77,17 @@ def rest_metadata(metadata: Any) -> dict[str, Any]:
 
 def _answer(sender: str, text: str, status: int = 200) -> HTTPResponse:
     return response.json([{"recipient_id": sender, "text": text}], status=status)
+
+
+async def _announce_handoffs(request: Request, messages: list[dict[str, Any]]) -> None:
+    """A phone call handed to a person: the agent desk (bot/agentdesk/, served by the web chat
+    channel on this server) shows the new hand-off to every agent at once."""
+    desk = getattr(request.app.ctx, "agent_desk", None)
+    if desk is None:
+        return
+    if any(isinstance(message.get("custom"), dict)
+           and HandoffPayload.from_dict(message["custom"]) is not None for message in messages):
+        await desk.publish()
 
 
 class GuardedRestInput(InputChannel):
@@ -122,6 +134,7 @@ class GuardedRestInput(InputChannel):
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                          metadata=metadata))
+        await _announce_handoffs(request, collector.messages)
         return response.json(collector.messages)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -110,9 +110,11 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
         """Start `name`; it and its log are owner-only whoever started the stack (a test too)."""
+        self.commands[name] = (command, extra_env)
         self.config.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.config.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
                      0o600)
@@ -146,6 +148,13 @@ class Stack:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",
                                 "--rasa-url", cfg.rasa_url])
 
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Stop one service and start it again as before (what a crash and a supervisor do)."""
+        terminate(self.processes[name])
+        command, extra_env = self.commands[name]
+        self._start(name, command, **extra_env)
+        self.wait_ready(timeout)
+
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         urls = {
@@ -173,6 +182,19 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def terminate(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to a process started in its own session (and its children), SIGKILL if it has
+    not ended within `timeout`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def http_answers(url: str, needs: str) -> bool:

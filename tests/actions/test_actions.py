@@ -399,3 +399,25 @@ def test_tariff_notice_only_before_phone_hand_offs_to_an_agent(intent: str, voic
     _, dispatcher = run(ActionHandoff(), tracker(slots, intent=intent))
     assert responses(dispatcher) == heard
     assert "handoff" in dispatcher.messages[-1]["custom"]  # said before the transfer
+
+
+def test_a_hand_off_goes_on_the_agent_desk_with_a_masked_transcript(bank: Path) -> None:
+    from bot.bank.contact_center import ContactCenter
+    from bot.bank.db import session_factory
+    from bot.payloads import conversation_reference
+
+    parsed = {"intent": {"name": "greet"}}
+    said = [{"event": "user", "text": "/greet", "timestamp": 1.0, "parse_data": parsed},
+            {"event": "bot", "text": "Main menu.", "timestamp": 2.0},
+            {"event": "user", "text": "my card 4111 1111 1111 1111, PIN 6274", "timestamp": 3.0,
+             "parse_data": parsed}]
+    track = tracker(intent="talk_to_agent", sender="web-" + "d" * 32)
+    track.events = said
+    run(ActionHandoff(), track)
+    center = ContactCenter(session_factory(f"sqlite:///{bank}"))
+    handoff = center.by_reference(conversation_reference("web-" + "d" * 32))
+    assert handoff is not None and handoff.channel == "web" and handoff.reason == "talk_to_agent"
+    assert [(line.who, line.text) for line in handoff.lines] == [
+        ("assistant", "Main menu."),
+        ("customer", "my card •••• •••• •••• ••••, PIN ••••"),
+    ]
