@@ -22,10 +22,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.tracker_store import TrackerStore
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.tracker_store import RedactingSQLTrackerStore
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.security.secret_keys import trust_key
 from bot.security.trust import MessageGuard, Verdict
@@ -52,6 +54,17 @@ def _answer(sender: str, text: str, status: int = 200) -> HTTPResponse:
     return response.json([{"recipient_id": sender, "text": text}], status=status)
 
 
+async def _stored_slots(store: TrackerStore, sender: str,
+                        names: tuple[str, ...]) -> dict[str, Any] | None:
+    """The slots `names` of the stored conversation: from its slot events where the store can
+    (ours, behind Rasa's fail-safe wrapper), else from the whole conversation rebuilt."""
+    inner = getattr(store, "_tracker_store", store)
+    if isinstance(inner, RedactingSQLTrackerStore):
+        return await inner.slot_values(sender, names)
+    tracker = await store.retrieve(sender)
+    return None if tracker is None else {name: tracker.get_slot(name) for name in names}
+
+
 class GuardedRestInput(InputChannel):
     """The REST channel (`rest`), with the voice-conversation gate in front of it."""
 
@@ -72,10 +85,10 @@ class GuardedRestInput(InputChannel):
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
             return None
-        tracker = await agent.tracker_store.retrieve(sender)
-        if tracker is None or tracker.get_slot("output_mode") != "voice":
+        slots = await _stored_slots(agent.tracker_store, sender, ("output_mode", "language"))
+        if slots is None or slots["output_mode"] != "voice":
             return None
-        return {"language": tracker.get_slot("language")}
+        return {"language": slots["language"]}
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint(f"custom_webhook_{type(self).__name__}", __name__)
