@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.bank.access import CardKind, Channel, CustomerFacts
 from bot.bank.models import (
@@ -33,8 +34,8 @@ from bot.bank.models import (
     Complaint,
     CreditCardFacts,
     Customer,
-    Handoff,
     HandoffQueue,
+    HandoffRecord,
     PhoneNumber,
 )
 from bot.bank.validators import normalize_phone
@@ -120,6 +121,13 @@ def _balance(account: Account) -> AccountBalance:
     )
 
 
+def _first_active_card(query: Select, customer_id: int, kind: CardKind) -> Select:
+    """`query` (joined with `Card`) narrowed to the customer's first active card of `kind`."""
+    return (query.where(Card.customer_id == customer_id, Card.kind == kind.value,
+                        Card.status == CardStatus.ACTIVE.value)
+            .order_by(Card.id).limit(1))
+
+
 def _account_order(account: Account) -> tuple[int, int, int]:
     kind = 0 if account.kind == AccountKind.CURRENT.value else 1
     return (CURRENCIES.index(account.currency), kind, account.id)
@@ -175,17 +183,8 @@ class BankRepository:
 
     def linked_account(self, customer_id: int) -> AccountBalance | None:
         """The account linked to the customer's (first) active debit card, or None."""
-        query = (
-            select(Account)
-            .join(Card, Card.account_id == Account.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.DEBIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        query = _first_active_card(select(Account).join(Card, Card.account_id == Account.id),
+                                   customer_id, CardKind.DEBIT)
         with self._sessions() as session:
             account = session.scalar(query)
             return _balance(account) if account is not None else None
@@ -197,17 +196,9 @@ class BankRepository:
             return tuple(_balance(a) for a in sorted(rows, key=_account_order))
 
     def _active_credit_card(self, session: Session, customer_id: int) -> Card | None:
-        return session.scalar(
-            select(Card)
-            .join(CreditCardFacts, CreditCardFacts.card_id == Card.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.CREDIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        return session.scalar(_first_active_card(
+            select(Card).join(CreditCardFacts, CreditCardFacts.card_id == Card.id),
+            customer_id, CardKind.CREDIT))
 
     def credit_card_facts(self, customer_id: int) -> CreditCardSummary | None:
         """Limit and dues of the customer's (first) active credit card, or None."""
@@ -313,7 +304,7 @@ class BankRepository:
         """
         reject_secrets(context)
         with self._sessions() as session, session.begin():
-            handoff = Handoff(
+            handoff = HandoffRecord(
                 queue=HandoffQueue(queue).value,
                 reason=reason,
                 customer_id=customer_id,

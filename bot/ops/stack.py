@@ -64,6 +64,7 @@ class StackConfig:
     start_sip: bool = False  # the SIP gateway (`bot sip`), after the Rasa server
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     extra_env: dict[str, str] = field(default_factory=dict)
+    root: Path = PROJECT_ROOT  # the checkout whose code and config the services run
 
     @property
     def mail_dir(self) -> Path:
@@ -91,7 +92,7 @@ class StackConfig:
             "BOT_ACTION_PORT": str(self.action_port),
             "BOT_SMTP_HOST": self.smtp_host,
             "BOT_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": str(self.root),
         })
         env.update(self.extra_env)
         return env
@@ -113,7 +114,7 @@ class Stack:
         self.config.log_dir.mkdir(parents=True, exist_ok=True)
         log = (self.config.log_dir / f"{name}.log").open("ab")
         self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+            command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_helpers(self, timeout: float = 60.0) -> None:
@@ -221,4 +222,4 @@ def init_demo_bank(config: StackConfig) -> None:
     """`bot db init --demo` on the config's database, with its keys."""
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
                     "--database-url", config.database_url],
-                   cwd=PROJECT_ROOT, env=config.environment(), check=True, timeout=300)
+                   cwd=config.root, env=config.environment(), check=True, timeout=300)
