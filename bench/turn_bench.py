@@ -155,7 +155,7 @@ def start_assistant(stack: ExitStack, name: str, folder: Path, model: Path,
                     root: Path) -> Bot:
     config = scratch_config(folder, model)
     config.root = root
-    init_demo_bank(config)
+    init_demo_bank(config, quiet=True)  # stdout is the JSON result
     started = stack.enter_context(running(config, timeout=900))
     pids = [started.processes["rasa"].pid, started.processes["actions"].pid]
     return Bot(name, config.rasa_url, ASSISTANT_WALK, pids)

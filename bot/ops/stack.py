@@ -218,8 +218,9 @@ def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = Non
     )
 
 
-def init_demo_bank(config: StackConfig) -> None:
-    """`bot db init --demo` on the config's database, with its keys."""
+def init_demo_bank(config: StackConfig, *, quiet: bool = False) -> None:
+    """`bot db init --demo` on the config's database, with its keys (`quiet`: nothing printed)."""
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
                     "--database-url", config.database_url],
-                   cwd=config.root, env=config.environment(), check=True, timeout=300)
+                   cwd=config.root, env=config.environment(), check=True, timeout=300,
+                   stdout=subprocess.DEVNULL if quiet else None)
