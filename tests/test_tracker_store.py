@@ -104,3 +104,14 @@ def test_events_are_made_as_rasa_makes_them() -> None:
     for read in (event_from_dict, Event.from_parameters):
         with pytest.raises(ValueError, match="Unknown event name"):
             read({"event": "no such event"})
+
+
+def test_sqlite_connection_stays_open_between_turns(stores) -> None:
+    """No reconnect (and so no checkpoint with a disk sync) for every read and write."""
+    ours, _ = stores
+    for _ in range(3):
+        asyncio.run(ours.slot_values("call", SLOTS))
+        asyncio.run(ours.retrieve("call"))
+    assert ours.engine.pool.checkedin() == 1  # one connection, used again and again
+    with ours.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
