@@ -90,20 +90,26 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker) or "talk_to_agent"
-        queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
-        events: list[dict[str, Any]] = []
-        extra: dict[str, Any] = {}
-        if intent == "complaint":
-            reference = backend().repository.record_complaint(
-                customer_id=_customer_id(tracker),
-                caller_number=tracker.get_slot("caller_number"),
-                channel="voice" if is_voice(tracker) else "web",
-                summary="complaint reported through the assistant; details taken by the agent",
-            )
-            dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
-            events.append(SlotSet("complaint_reference", reference))
-            extra["complaint_reference"] = reference
-        else:
-            dispatcher.utter_message(response=announcement)
-        return events + hand_off(dispatcher, tracker, queue, intent, extra)
+        return answer_handoff(latest_intent(tracker), dispatcher, tracker)
+
+
+def answer_handoff(intent: str | None, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> list[dict[str, Any]]:
+    """Announce and record the hand-off the caller asked for (`intent`; an agent by default)."""
+    intent = intent or "talk_to_agent"
+    queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
+    events: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    if intent == "complaint":
+        reference = backend().repository.record_complaint(
+            customer_id=_customer_id(tracker),
+            caller_number=tracker.get_slot("caller_number"),
+            channel="voice" if is_voice(tracker) else "web",
+            summary="complaint reported through the assistant; details taken by the agent",
+        )
+        dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
+        events.append(SlotSet("complaint_reference", reference))
+        extra["complaint_reference"] = reference
+    else:
+        dispatcher.utter_message(response=announcement)
+    return events + hand_off(dispatcher, tracker, queue, intent, extra)

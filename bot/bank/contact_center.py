@@ -30,9 +30,9 @@ from bot.bank.models import (
     DeskSignIn,
     DeskSignInFailure,
     DeskSpeaker,
-    Handoff,
     HandoffDesk,
     HandoffLine,
+    HandoffRecord,
     HandoffStatus,
     WebChatSession,
 )
@@ -159,16 +159,17 @@ class ContactCenter:
         with self._sessions() as session:
             rows = session.execute(
                 self._query()
-                .where(Handoff.status.in_((HandoffStatus.OPEN.value, HandoffStatus.TAKEN.value)))
-                .where(Handoff.created_at >= _at(now - DESK_HOURS * 3600))
-                .order_by(Handoff.created_at, Handoff.id)
+                .where(HandoffRecord.status.in_((HandoffStatus.OPEN.value,
+                                                 HandoffStatus.TAKEN.value)))
+                .where(HandoffRecord.created_at >= _at(now - DESK_HOURS * 3600))
+                .order_by(HandoffRecord.created_at, HandoffRecord.id)
                 .limit(MAX_DESK)
             ).all()
             return self._records(session, rows)
 
     def handoff(self, handoff_id: int) -> DeskHandoff | None:
         with self._sessions() as session:
-            rows = session.execute(self._query().where(Handoff.id == handoff_id)).all()
+            rows = session.execute(self._query().where(HandoffRecord.id == handoff_id)).all()
             found = self._records(session, rows)
             return found[0] if found else None
 
@@ -177,7 +178,7 @@ class ContactCenter:
         with self._sessions() as session:
             rows = session.execute(
                 self._query().where(HandoffDesk.reference == reference)
-                .order_by(Handoff.id.desc()).limit(1)
+                .order_by(HandoffRecord.id.desc()).limit(1)
             ).all()
             found = self._records(session, rows)
             return found[0] if found else None
@@ -186,9 +187,9 @@ class ContactCenter:
         """(status, agent) of a hand-off; None if there is none."""
         with self._sessions() as session:
             row = session.execute(
-                select(Handoff.status, HandoffDesk.agent)
-                .join(HandoffDesk, HandoffDesk.handoff_id == Handoff.id, isouter=True)
-                .where(Handoff.id == handoff_id)
+                select(HandoffRecord.status, HandoffDesk.agent)
+                .join(HandoffDesk, HandoffDesk.handoff_id == HandoffRecord.id, isouter=True)
+                .where(HandoffRecord.id == handoff_id)
             ).first()
             return (row[0], row[1]) if row else None
 
@@ -197,8 +198,9 @@ class ContactCenter:
         an agent on any replica: one conditional UPDATE decides)."""
         with self._sessions() as session, session.begin():
             taken = session.execute(
-                update(Handoff)
-                .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.OPEN.value)
+                update(HandoffRecord)
+                .where(HandoffRecord.id == handoff_id,
+                       HandoffRecord.status == HandoffStatus.OPEN.value)
                 .values(status=HandoffStatus.TAKEN.value)
             ).rowcount
             if taken != 1:
@@ -211,14 +213,14 @@ class ContactCenter:
         """The hand-off ends: by the agent holding it, or (`agent` None) because the customer
         left. False if it was not open or not held by `agent`."""
         with self._sessions() as session, session.begin():
-            query = update(Handoff).where(Handoff.id == handoff_id)
+            query = update(HandoffRecord).where(HandoffRecord.id == handoff_id)
             if agent is None:
-                query = query.where(Handoff.status != HandoffStatus.CLOSED.value)
+                query = query.where(HandoffRecord.status != HandoffStatus.CLOSED.value)
             else:
                 held = select(HandoffDesk.handoff_id).where(
                     HandoffDesk.handoff_id == handoff_id, HandoffDesk.agent == agent)
-                query = query.where(Handoff.status == HandoffStatus.TAKEN.value,
-                                    Handoff.id.in_(held))
+                query = query.where(HandoffRecord.status == HandoffStatus.TAKEN.value,
+                                    HandoffRecord.id.in_(held))
             closed = session.execute(query.values(status=HandoffStatus.CLOSED.value)
                                      .execution_options(synchronize_session=False)).rowcount
             if closed == 1:
@@ -237,9 +239,9 @@ class ContactCenter:
 
     @staticmethod
     def _query() -> Any:
-        return (select(Handoff, HandoffDesk, Customer.full_name)
-                .join(HandoffDesk, HandoffDesk.handoff_id == Handoff.id)
-                .join(Customer, Customer.id == Handoff.customer_id, isouter=True))
+        return (select(HandoffRecord, HandoffDesk, Customer.full_name)
+                .join(HandoffDesk, HandoffDesk.handoff_id == HandoffRecord.id)
+                .join(Customer, Customer.id == HandoffRecord.customer_id, isouter=True))
 
     @staticmethod
     def _records(session: Session, rows: Iterable[Any]) -> list[DeskHandoff]:

@@ -325,7 +325,7 @@ class Complaint(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
 
 
-class Handoff(Base):
+class HandoffRecord(Base):
     """A conversation passed to a person: an agent or POS technical support.
 
     `context` is JSON text for the agent's screen (what the caller asked, where they were);

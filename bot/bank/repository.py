@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.bank.access import CardKind, Channel, CustomerFacts
 from bot.bank.hashing import customer_number_digest
@@ -34,9 +35,9 @@ from bot.bank.models import (
     Complaint,
     CreditCardFacts,
     Customer,
-    Handoff,
     HandoffDesk,
     HandoffQueue,
+    HandoffRecord,
     PhoneNumber,
 )
 from bot.bank.validators import normalize_phone
@@ -123,6 +124,13 @@ def _balance(account: Account) -> AccountBalance:
     )
 
 
+def _first_active_card(query: Select, customer_id: int, kind: CardKind) -> Select:
+    """`query` (joined with `Card`) narrowed to the customer's first active card of `kind`."""
+    return (query.where(Card.customer_id == customer_id, Card.kind == kind.value,
+                        Card.status == CardStatus.ACTIVE.value)
+            .order_by(Card.id).limit(1))
+
+
 def _account_order(account: Account) -> tuple[int, int, int]:
     kind = 0 if account.kind == AccountKind.CURRENT.value else 1
     return (CURRENCIES.index(account.currency), kind, account.id)
@@ -180,17 +188,8 @@ class BankRepository:
 
     def linked_account(self, customer_id: int) -> AccountBalance | None:
         """The account linked to the customer's (first) active debit card, or None."""
-        query = (
-            select(Account)
-            .join(Card, Card.account_id == Account.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.DEBIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        query = _first_active_card(select(Account).join(Card, Card.account_id == Account.id),
+                                   customer_id, CardKind.DEBIT)
         with self._sessions() as session:
             account = session.scalar(query)
             return _balance(account) if account is not None else None
@@ -202,17 +201,9 @@ class BankRepository:
             return tuple(_balance(a) for a in sorted(rows, key=_account_order))
 
     def _active_credit_card(self, session: Session, customer_id: int) -> Card | None:
-        return session.scalar(
-            select(Card)
-            .join(CreditCardFacts, CreditCardFacts.card_id == Card.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.CREDIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        return session.scalar(_first_active_card(
+            select(Card).join(CreditCardFacts, CreditCardFacts.card_id == Card.id),
+            customer_id, CardKind.CREDIT))
 
     def credit_card_facts(self, customer_id: int) -> CreditCardSummary | None:
         """Limit and dues of the customer's (first) active credit card, or None."""
@@ -320,7 +311,7 @@ class BankRepository:
         """
         reject_secrets(context)
         with self._sessions() as session, session.begin():
-            handoff = Handoff(
+            handoff = HandoffRecord(
                 queue=HandoffQueue(queue).value,
                 reason=reason,
                 customer_id=customer_id,

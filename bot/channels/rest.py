@@ -32,11 +32,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.tracker_store import TrackerStore
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
+from bot.channels.tracker_store import RedactingSQLTrackerStore
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.payloads import HandoffPayload
 from bot.security.secret_keys import trust_key
@@ -90,6 +92,17 @@ async def _announce_handoffs(request: Request, messages: list[dict[str, Any]]) -
         await desk.publish()
 
 
+async def _stored_slots(store: TrackerStore, sender: str,
+                        names: tuple[str, ...]) -> dict[str, Any] | None:
+    """The slots `names` of the stored conversation: from its slot events where the store can
+    (ours, behind Rasa's fail-safe wrapper), else from the whole conversation rebuilt."""
+    inner = getattr(store, "_tracker_store", store)
+    if isinstance(inner, RedactingSQLTrackerStore):
+        return await inner.slot_values(sender, names)
+    tracker = await store.retrieve(sender)
+    return None if tracker is None else {name: tracker.get_slot(name) for name in names}
+
+
 class GuardedRestInput(InputChannel):
     """The REST channel (`rest`), with the voice-conversation gate in front of it."""
 
@@ -111,10 +124,10 @@ class GuardedRestInput(InputChannel):
         agent = getattr(request.app.ctx, "agent", None)
         if agent is None or agent.tracker_store is None:
             return False, None
-        tracker = await agent.tracker_store.retrieve(sender)
-        if tracker is None:
+        slots = await _stored_slots(agent.tracker_store, sender, ("output_mode", "language"))
+        if slots is None:
             return False, None
-        return tracker.get_slot("output_mode") == "voice", tracker.get_slot("language")
+        return slots["output_mode"] == "voice", slots["language"]
 
     async def _handle(self, request: Request, sender: str, text: str, metadata: dict[str, Any],
                       verdict: Verdict, on_new_message: Callable[[UserMessage], Awaitable[Any]],

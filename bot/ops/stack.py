@@ -66,6 +66,7 @@ class StackConfig:
     start_sip: bool = False  # the SIP gateway (`bot sip`), after the Rasa server
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     extra_env: dict[str, str] = field(default_factory=dict)
+    root: Path = PROJECT_ROOT  # the checkout whose code and config the services run
 
     @property
     def mail_dir(self) -> Path:
@@ -93,7 +94,7 @@ class StackConfig:
             "BOT_ACTION_PORT": str(self.action_port),
             "BOT_SMTP_HOST": self.smtp_host,
             "BOT_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": str(self.root),
         })
         env.update(self.extra_env)
         return env
@@ -120,7 +121,7 @@ class Stack:
                      0o600)
         with os.fdopen(fd, "ab") as log:
             self.processes[name] = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
+                command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 umask=PRIVATE_UMASK)
 
@@ -245,8 +246,9 @@ def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = Non
     )
 
 
-def init_demo_bank(config: StackConfig) -> None:
-    """`bot db init --demo` on the config's database, with its keys."""
+def init_demo_bank(config: StackConfig, *, quiet: bool = False) -> None:
+    """`bot db init --demo` on the config's database, with its keys (`quiet`: nothing printed)."""
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
                     "--database-url", config.database_url],
-                   cwd=PROJECT_ROOT, env=config.environment(), check=True, timeout=300)
+                   cwd=config.root, env=config.environment(), check=True, timeout=300,
+                   stdout=subprocess.DEVNULL if quiet else None)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from bot.bank.access import Menu
+from bot.bank.access import ServiceMenu
 from bot.bank.db import init_database, make_engine, session_factory, upgrade_schema
 from bot.bank.demo import DEMO_CUSTOMERS, demo_customer
 from bot.bank.hashing import card_digest, customer_number_digest
@@ -59,8 +59,8 @@ def _verifies_by_customer_number(url: str) -> None:
         gentian = demo_customer("registered_no_card")
         line = verifier.caller_line("voice", gentian.phone)
         assert verifier.verify_customer_number(line, gentian.customer_number,
-                                               Menu.ACCOUNTS).verified
-        assert verifier.verify_customer_number(line, "999999999", Menu.ACCOUNTS) == NOT_VERIFIED
+                                               ServiceMenu.ACCOUNTS).verified
+        assert verifier.verify_customer_number(line, "999999999", ServiceMenu.ACCOUNTS) == NOT_VERIFIED
     finally:
         sessions.kw["bind"].dispose()
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bank.access import CardKind, Channel, Menu
+from bot.bank.access import CardKind, Channel, ServiceMenu
 from bot.bank.db import session_factory
 from bot.bank.demo import (
     DEMO_CUSTOMERS,
@@ -122,17 +122,26 @@ def _verification_round(url: str, card_key: bytes) -> None:
         for customer in DEMO_CUSTOMERS:
             line = verifier.caller_line(Channel.VOICE, customer.phone or DEMO_UNREGISTERED_PHONE)
             for card in customer.cards:
-                assert verifier.verify_card(line, card.number, WRONG_PIN, Menu.CARD) == NOT_VERIFIED
-                right = verifier.verify_card(line, card.spaced, card.pin, Menu.ACCOUNTS)
+                assert (
+                    verifier.verify_card(line, card.number, WRONG_PIN, ServiceMenu.CARD)
+                    == NOT_VERIFIED
+                )
+                right = verifier.verify_card(line, card.spaced, card.pin, ServiceMenu.ACCOUNTS)
                 expected = customer.segment == "individual" and card.status is CardStatus.ACTIVE
                 assert right.verified is expected
-            verifier.verify_customer_number(line, customer.customer_number, Menu.ACCOUNTS)
+            verifier.verify_customer_number(line, customer.customer_number, ServiceMenu.ACCOUNTS)
         web = verifier.caller_line(Channel.WEB, None)
-        assert verifier.verify_card(web, DEMO_UNKNOWN_CARD, "6274", Menu.CARD) == NOT_VERIFIED
+        assert (
+            verifier.verify_card(web, DEMO_UNKNOWN_CARD, "6274", ServiceMenu.CARD)
+            == NOT_VERIFIED
+        )
         mirela = demo_customer("unregistered_credit").card(CardKind.CREDIT)
         for _ in range(3):
-            verifier.verify_card(web, mirela.number, WRONG_PIN, Menu.CARD)
-        assert verifier.verify_card(web, mirela.number, mirela.pin, Menu.CARD) == NOT_VERIFIED
+            verifier.verify_card(web, mirela.number, WRONG_PIN, ServiceMenu.CARD)
+        assert (
+            verifier.verify_card(web, mirela.number, mirela.pin, ServiceMenu.CARD)
+            == NOT_VERIFIED
+        )
         repository = BankRepository(sessions)
         repository.record_complaint(channel="web", summary="The assistant could not verify me")
         repository.record_handoff(
