@@ -1,7 +1,8 @@
 """Rasa's REST channel behind a gate: signed voice messages only into voice conversations.
 
-The voice gateway and the tests reach the assistant through this channel (same URL as Rasa's
-own: /webhooks/rest/webhook). Before a message reaches NLU:
+Tests and tools reach the assistant through this channel (same URL as Rasa's own:
+/webhooks/rest/webhook); the voice gateway through its own channel with the same gate
+(bot/channels/voice.py). Before a message reaches NLU:
 
 - a message that carries caller-ID fields must have a valid, fresh message signature with a
   sequence number larger than the conversation's last one (`bot.security.trust.MessageGuard`);
@@ -52,20 +53,33 @@ def _answer(sender: str, text: str, status: int = 200) -> HTTPResponse:
     return response.json([{"recipient_id": sender, "text": text}], status=status)
 
 
+_guard: MessageGuard | None = None
+
+
+def message_guard() -> MessageGuard:
+    """The process's one guard: every gated channel shares its memory of sequence numbers, so a
+    signed message seen on one channel cannot be replayed on another."""
+    global _guard
+    if _guard is None:  # made on first use: the key is read in the server process
+        _guard = MessageGuard(trust_key())
+    return _guard
+
+
 class GuardedRestInput(InputChannel):
     """The REST channel (`rest`), with the voice-conversation gate in front of it."""
+
+    accepts_unsigned = True  # text users (tests, tools) talk to the assistant here
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
-    def __init__(self) -> None:
-        self._guard: MessageGuard | None = None
-
     def guard(self) -> MessageGuard:
-        if self._guard is None:  # made on first use: the key is read in the server process
-            self._guard = MessageGuard(trust_key())
-        return self._guard
+        return message_guard()
+
+    def output_channel(self) -> CollectingOutputChannel:
+        """Collects the replies of one message (Rasa's: text and payload as separate items)."""
+        return CollectingOutputChannel()
 
     async def _voice_conversation(self, request: Request, sender: str) -> dict[str, Any] | None:
         """The slots of `sender`'s stored conversation if it began on the voice channel."""
@@ -102,12 +116,14 @@ class GuardedRestInput(InputChannel):
             verdict = self.guard().check(sender, text, metadata, time.time())
             if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
                 return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
+            if verdict is Verdict.UNSIGNED and not self.accepts_unsigned:
+                return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
             if verdict is Verdict.UNSIGNED:
                 voice = await self._voice_conversation(request, sender)
                 if voice is not None:
                     language = _language(voice["language"], metadata.get("language"))
                     return _answer(sender, REFUSED[language], 403)
-            collector = CollectingOutputChannel()
+            collector = self.output_channel()
             await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                              metadata=metadata))
             return response.json(collector.messages)

@@ -32,22 +32,20 @@ KOREAN = KeyWords({"sq": {"일": "1", "이": "2", "삼": "3", "사": "4", "오":
 
 
 def menu_reply(name: str, lang: str = "sq") -> list[dict[str, Any]]:
-    """What the action server sends for a voice menu (actions/menus.py), as Rasa REST returns it."""
+    """What the action server sends for a voice menu (actions/menus.py), as the voice channel
+    returns it (bot/channels/voice.py: text and payload in one item)."""
     menu = menu_for(name)
-    return [{"recipient_id": "c", "text": menu.spoken(lang)},
-            {"recipient_id": "c", "custom": {
-                "menu": menu.name, "lang": lang,
-                "keys": {item.key: item.payload for item in menu.items},
-                "default_key": menu.default_key, "speech": menu.spoken(lang)}}]
+    return [{"recipient_id": "c", "text": menu.spoken(lang), "custom": {
+        "menu": menu.name, "lang": lang, "keys": {item.key: item.payload for item in menu.items},
+        "default_key": menu.default_key, "speech": menu.spoken(lang)}}]
 
 
-PIN_REPLY = [{"recipient_id": "c", "text": "Tani vendosni PIN-in 4-shifror të kartës."},
-             {"recipient_id": "c", "custom": {"collect": {"slot": "card_pin", "digits": 4,
-                                                          "secret": True}}}]
+PIN_REPLY = [{"recipient_id": "c", "text": "Tani vendosni PIN-in 4-shifror të kartës.",
+              "custom": {"collect": {"slot": "card_pin", "digits": 4, "secret": True}}}]
 HANDOFF_REPLY = [{"recipient_id": "c", "text": "Po ju lidhim me një agjent."},
                  {"recipient_id": "c", "custom": {"handoff": {"queue": "agent"}}}]
-GOODBYE_REPLY = [{"recipient_id": "c", "text": "Faleminderit. Mirupafshim!"},
-                 {"recipient_id": "c", "custom": {"goodbye": True}}]
+GOODBYE_REPLY = [{"recipient_id": "c", "text": "Faleminderit. Mirupafshim!",
+                  "custom": {"goodbye": True}}]
 
 
 def answered(reply: list[dict[str, Any]], *, hears: bool = False,
