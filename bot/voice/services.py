@@ -25,6 +25,7 @@ from bot.voice.asr_pool import RecognizerPool
 from bot.voice.models import ModelInfo, model_for
 from bot.voice.phrases import KeyWords
 from bot.voice.tts import Synthesizer
+from bot.voice.vad import VadConfig
 
 T = TypeVar("T")
 
@@ -75,9 +76,11 @@ class VoiceServices:
         *,
         key_words: KeyWords | None = None,
         models: Mapping[str, ModelInfo | None] | None = None,
+        vad: VadConfig | None = None,
     ) -> None:
         self.synthesizer = synthesizer
         self.settings = settings or VoiceSettings()
+        self.vad = vad or VadConfig()
         self.key_words = key_words or KeyWords.default()
         # language -> model; a language not in `models` is looked up in the environment
         self._models: dict[str, ModelInfo | None] = dict(models or {})
@@ -92,11 +95,11 @@ class VoiceServices:
 
     @classmethod
     def from_env(cls, **options: object) -> VoiceServices:
-        """Synthesizer, settings and models from the environment; a misconfigured model fails
-        here (ModelConfigError), not on the first call."""
+        """Synthesizer, settings, voice-activity detection and models from the environment; a
+        misconfigured model fails here (ModelConfigError), not on the first call."""
         models = {lang: model_for(lang) for lang in LANGUAGES}
         return cls(Synthesizer.from_env(), VoiceSettings.from_env(), models=models,
-                   **options)  # type: ignore[arg-type]
+                   vad=VadConfig.from_env(), **options)  # type: ignore[arg-type]
 
     def model(self, lang: str) -> ModelInfo | None:
         with self._lock:

@@ -53,7 +53,6 @@ __all__ = ["GREETING", "SessionOutcome", "TranscriptLine", "VoiceSession"]
 log = logging.getLogger(__name__)
 
 MAX_BATCH_MS = 200  # caller audio waiting in the queue is handled in one go, up to this
-EARLY_END_SILENCE_MS = 100  # a closed-set answer ends after this much quiet (not the full rule)
 
 
 class VoiceSession:
@@ -78,7 +77,7 @@ class VoiceSession:
         # set while the session waits for the caller (nothing playing, nothing in flight): a
         # cue for drivers that act on prompts (recorded calls, tests, benchmarks)
         self.listening = asyncio.Event()
-        self._detector = SpeechDetector(output.sample_rate)
+        self._detector = SpeechDetector(output.sample_rate, services.vad)
         self._recognizer: Recognizer | None = None
         self._recognizer_lang: str | None = None
         self._phrases: tuple[str, ...] | None = None
@@ -199,8 +198,9 @@ class VoiceSession:
             elif isinstance(vad, SpeechEnd):
                 await self._finish_utterance()
                 await self._do(self.dialogue.on_speech_end(self._now()))
-        if self._end_pending and (not self._detector.in_speech
-                                  or self._detector.trailing_silence_ms >= EARLY_END_SILENCE_MS):
+        quiet = self.services.vad.closed_set_silence_ms
+        if self._end_pending and quiet is not None and (
+                not self._detector.in_speech or self._detector.trailing_silence_ms >= quiet):
             self._detector.reset()
             await self._finish_utterance()
 
