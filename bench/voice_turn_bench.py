@@ -1,6 +1,6 @@
 """Turn latency of a voice call: from the end of the caller's input to the first reply audio.
 
-    .venv/bin/python bench/voice_turn_bench.py [--rasa-url URL] [--calls 5]
+    .venv/bin/python bench/voice_turn_bench.py [--rasa-url URL] [--calls 5] [--no-baseline]
 
 Starts the assistant like the end-to-end tests do (Rasa server, action server, SMTP sink, a
 fresh demo bank in a temporary folder) unless `--rasa-url` names a running one (which must
@@ -11,9 +11,16 @@ assistant's time, not the length of the prompts):
 - keys: whole keypad calls to a balance read-out; each key or digit string is timed from the
   moment it is pressed (the last key of a string) to the start of the first reply audio;
 - speech: espeak-ng Korean speech sent at real-time pace through the Korean Vosk model
-  (standing in for an Albanian one), timed from the end of the speech; this includes the
-  silence the recognizer waits for before it ends the utterance.
+  (standing in for both languages' models, with the Korean digit words as spoken keys), timed
+  from the end of the speech; this includes the silence waited for before the utterance ends.
+  Each call answers the language menu with "이" (two: English; a closed set), says a free
+  sentence in the main menu (the assistant's fallback answers it), keys its way to the PIN and
+  says a PIN of four digit words (a closed set; the wrong PIN, so the bank says so).
 
+Speech calls run in two configurations, alternating in the same run so that the machine's other
+load hits both alike: this one (voice-activity detection, closed sets ended as soon as complete)
+and the baseline before it (`VadConfig(engine="off", closed_set_silence_ms=None)`: every frame
+decoded, every utterance ended by the recognizer's own rules, Vosk's or 700 ms of quiet).
 The first call renders the fixed prompts into an empty cache and is reported apart.
 """
 
@@ -44,13 +51,14 @@ from bot.voice.assistant import AssistantClient  # noqa: E402
 from bot.voice.audio import frames, read_wav, rms_dbfs, silence  # noqa: E402
 from bot.voice.call_io import CallerEvent  # noqa: E402
 from bot.voice.models import named_model  # noqa: E402
-from bot.voice.phrases import KeyWords, default_words  # noqa: E402
+from bot.voice.phrases import KeyWords  # noqa: E402
 from bot.voice.prompt_cache import PromptCache  # noqa: E402
 from bot.voice.recorded import RecordingOutput  # noqa: E402
 from bot.voice.script import Keys, Speech, Step, drive  # noqa: E402
 from bot.voice.services import VoiceServices, VoiceSettings  # noqa: E402
 from bot.voice.session import VoiceSession  # noqa: E402
 from bot.voice.tts import Synthesizer  # noqa: E402
+from bot.voice.vad import VadConfig  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,11 +88,13 @@ def korean_speech(text: str, folder: Path) -> np.ndarray:
     return np.concatenate([silence(300, 8000), pcm[: (last_loud + 1) * 80]])
 
 
-def latencies(output: RecordingOutput, ended: list[float]) -> list[float]:
-    """For each input end, seconds to the first audio played after it."""
+def latencies(output: RecordingOutput, steps: list[Step], ended: list[float]) -> list[float]:
+    """For each input end, seconds to the first audio played after the input began (a closed
+    set may be answered before the caller's last sound has died away: then it is negative)."""
     found = []
-    for end in ended:
-        starts = [item.started for item in output.played if item.started >= end]
+    for step, end in zip(steps, ended, strict=False):
+        began = end - (len(step.pcm) / 8000 if isinstance(step, Speech) else 0.0)
+        starts = [item.started for item in output.played if item.started >= began]
         if starts:
             found.append(min(starts) - end)
     return found
@@ -108,10 +118,18 @@ async def one_call(assistant: AssistantClient, voice: VoiceServices, steps: list
     outcome = await run
     if outcome.ended_by != "caller":
         raise RuntimeError(f"call ended by {outcome.ended_by}")
-    return latencies(output, ended)
+    return latencies(output, steps, ended)
 
 
-async def bench(rasa_url: str, key: bytes, calls: int, folder: Path) -> list[str]:
+KOREAN_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "사": "4", "오": "5",
+                 "육": "6", "칠": "7", "팔": "8", "구": "9"}
+SPEECH_TURNS = ("language menu: '이' (closed set)", "main menu: free sentence",
+                "PIN: four digit words (closed set)")
+BASELINE = VadConfig(engine="off", closed_set_silence_ms=None)
+
+
+async def bench(rasa_url: str, key: bytes, calls: int, folder: Path, baseline: bool
+                ) -> list[str]:
     elira = demo_customer("registered_debit")
     card = elira.card(CardKind.DEBIT)
     key_steps: list[Step] = [Keys("1"), Keys("1"), Keys("2"), Keys("1"), Keys(card.number),
@@ -119,11 +137,19 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path) -> list[str
     synth = Synthesizer(cache=PromptCache(folder / "prompts"))
     assistant = AssistantClient(rasa_url, key)
     keypad = VoiceServices(synth, VoiceSettings(), models={"sq": None, "en": None})
-    words = KeyWords({"sq": default_words("sq"), "en": default_words("en")})
-    speech = VoiceServices(synth, VoiceSettings(min_confidence=0.0),
-                           models={"sq": named_model("ko", "sq"), "en": None}, key_words=words)
-    await speech.warm_up(8000)
-    utterance = korean_speech("안녕하세요 감사합니다", folder)
+    korean = named_model("ko")
+    words = KeyWords({"sq": KOREAN_DIGITS, "en": KOREAN_DIGITS})
+    configs = {"this": VadConfig(), **({"baseline": BASELINE} if baseline else {})}
+    speech = {name: VoiceServices(synth, VoiceSettings(min_confidence=0.0),
+                                  models={"sq": korean, "en": korean}, key_words=words, vad=vad)
+              for name, vad in configs.items()}
+    for services in speech.values():
+        await services.warm_up(8000)
+    speech_steps: list[Step] = [
+        Speech(korean_speech("이", folder)), Speech(korean_speech("안녕하세요 감사합니다", folder)),
+        Keys("1"), Keys("2"), Keys("1"), Keys(card.number),
+        Speech(korean_speech("이 이 이 이", folder))]
+    spoken_at = [0, 1, 6]
     rows = []
     try:
         first = await one_call(assistant, keypad, key_steps, elira.phone, realtime=False)
@@ -136,15 +162,26 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path) -> list[str
             readout.append(found[-1])  # the balance read-out: per-turn synthesis
         rows.append(describe("keys, warm (all key turns)", warm))
         rows.append(describe("keys, balance read-out turn only", readout))
-        spoken: list[float] = []
+        spoken: dict[str, list[list[float]]] = {name: [[] for _ in SPEECH_TURNS]
+                                                for name in speech}
         for _ in range(calls):
-            found = await one_call(assistant, speech, [Keys("1"), Speech(utterance)],
-                                   elira.phone, realtime=True)
-            spoken += found[1:]
-        rows.append(describe("speech (end of speech -> reply), main menu", spoken))
+            for name, services in speech.items():  # alternating: the same load for both
+                found = await one_call(assistant, services, speech_steps, elira.phone,
+                                       realtime=True)
+                for turn, step in enumerate(spoken_at):
+                    if step < len(found):
+                        spoken[name][turn].append(found[step])
+        for name in speech:
+            every: list[float] = []
+            for turn, label in enumerate(SPEECH_TURNS):
+                rows.append(describe(f"speech ({name}), {label}", spoken[name][turn]))
+                every += spoken[name][turn]
+            rows.append(describe(f"speech ({name}), all spoken turns", every))
     finally:
         await assistant.close()
         synth.close()
+        for services in speech.values():
+            services.close()
     return rows
 
 
@@ -152,17 +189,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rasa-url", help="a running assistant (default: start one)")
     parser.add_argument("--calls", type=int, default=5, help="calls per scenario (default 5)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="skip the baseline configuration's speech calls")
     args = parser.parse_args()
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         if args.rasa_url:
-            rows = asyncio.run(bench(args.rasa_url, trust_key(), args.calls, folder))
+            rows = asyncio.run(bench(args.rasa_url, trust_key(), args.calls, folder,
+                                         not args.no_baseline))
         else:
             key = secrets.token_bytes(32)
             os.environ["BOT_TRUST_KEY"] = key.hex()
             with assistant_stack(folder / "var", key) as url:
-                rows = asyncio.run(bench(url, key, args.calls, folder))
+                rows = asyncio.run(bench(url, key, args.calls, folder, not args.no_baseline))
     print("| scenario | turns | p50 | p95 | max |\n|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"\n(total {time.monotonic() - started:.0f} s)")

@@ -25,7 +25,7 @@ class RecognizerPool:
         info: ModelInfo,
         sample_rate: int,
         *,
-        keep: int = 8,
+        keep: int = 32,  # a busy line's peak of speaking calls; ~30 MB each
         endpoint: EndpointConfig | None = None,
     ) -> None:
         self.info = info

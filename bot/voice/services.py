@@ -25,7 +25,7 @@ from bot.voice.asr_pool import RecognizerPool
 from bot.voice.models import ModelInfo, model_for
 from bot.voice.phrases import KeyWords
 from bot.voice.tts import Synthesizer
-from bot.voice.vad import VadConfig
+from bot.voice.vad import SpeechDetector, VadConfig
 
 T = TypeVar("T")
 
@@ -129,8 +129,10 @@ class VoiceServices:
             pool.release(recognizer)
 
     async def warm_up(self, sample_rate: int) -> None:
-        """Start the synthesis workers and load the configured models before the first call."""
+        """Start the synthesis workers, load the configured models and the voice-activity
+        model before the first call."""
         self.synthesizer.warm_up()
+        SpeechDetector(sample_rate, self.vad)
         for lang in LANGUAGES:
             recognizer = await self.acquire_recognizer(lang, sample_rate)
             if recognizer is not None:

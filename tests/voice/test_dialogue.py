@@ -219,3 +219,86 @@ def test_the_caller_hanging_up_ends_it() -> None:
     assert dialogue.on_hangup() == [StopPlayback()]
     assert dialogue.outcome is not None and dialogue.outcome.ended_by == "caller"
     assert dialogue.deadline is None
+
+
+CARD_REPLY = [{"recipient_id": "c", "text": "Vendosni 16 shifrat e kartës.",
+               "custom": {"collect": {"slot": "card_number", "digits": 16, "secret": True}}}]
+CUSTOMER_REPLY = [{"recipient_id": "c", "text": "Vendosni numrin e klientit.",
+                   "custom": {"collect": {"slot": "customer_number", "digits": 9,
+                                          "secret": False}}}]
+
+
+def test_a_card_number_said_in_groups_is_gathered_across_utterances() -> None:
+    dialogue = answered(CARD_REPLY, hears=True, words=KOREAN)
+    listen = dialogue.on_reply(read_turn(CARD_REPLY), 0.0)[0]
+    assert isinstance(listen, Listen)
+    assert set(listen.phrases or ()) == {"일", "이", "삼", "사", "오"}  # the digits grammar
+    dialogue.on_played(0.0)
+    groups = ["사 이 일 오", "일 일 일 일", "이 이 이 이"]
+    for at, group in enumerate(groups, start=1):
+        assert dialogue.on_partial(group, float(at)) == []  # not yet 16: no early end
+        assert dialogue.on_heard(group, 0.9, at + 0.1) == []  # kept, waiting for more
+        assert dialogue.deadline == at + 0.1 + SETTINGS.inter_digit_timeout
+    assert dialogue.on_partial("삼 삼 삼 삼", 4.0) == [EndUtterance()]  # 12 + 4: complete
+    assert sent(dialogue.on_heard("삼 삼 삼 삼", 0.9, 4.1)) == ["4215111122223333"]
+    assert [t.text for t in dialogue.transcript if t.via == "digits"] == ["•" * 16]
+
+
+def test_a_spoken_customer_number_is_not_secret_and_a_no_match_asks_again() -> None:
+    dialogue = answered(CUSTOMER_REPLY, hears=True, words=KOREAN)
+    actions = dialogue.on_heard("", 0.0, 1.0)  # speech heard, nothing recognized
+    assert isinstance(actions[0], Play) and actions[0].utterances[0].text == NOT_UNDERSTOOD["sq"]
+    dialogue.on_played(2.0)
+    assert dialogue.on_heard("사 사 사 사", 0.9, 3.0) == []
+    assert sent(dialogue.on_heard("오 오 오 오 오", 0.9, 4.0)) == ["444455555"]
+    assert [t.text for t in dialogue.transcript if t.via == "digits"] == ["444455555"]
+
+
+def test_a_keypad_only_line_answers_speech_at_a_pin_prompt_with_the_keys_notice() -> None:
+    dialogue = answered(PIN_REPLY)  # no recognizer
+    dialogue.on_key("4", 1.0)
+    assert dialogue.on_speech_start(2.0) == []  # nothing playing; the digit timers stay
+    assert dialogue.deadline == 1.0 + SETTINGS.inter_digit_timeout
+    actions = dialogue.on_speech_end(3.0)
+    assert isinstance(actions[0], Play)
+    assert [u.text for u in actions[0].utterances][0] == KEYS_ONLY["sq"]
+    dialogue.on_played(6.0)
+    for at, key in enumerate("3958", start=7):  # the PIN keyed whole, from its first digit
+        actions = dialogue.on_key(key, float(at))
+    assert sent(actions) == ["3958"]
+
+
+def test_speech_over_a_prompt_cuts_it_and_on_a_keypad_only_line_is_told_once() -> None:
+    dialogue = Dialogue(SETTINGS, KeyWords.default(), "en")
+    dialogue.start(0.0)
+    dialogue.on_reply(read_turn(menu_reply("main", "en")), 0.0)  # playing, no recognizer
+    assert dialogue.on_speech_start(0.5) == [StopPlayback()]  # barge-in without a model
+    actions = dialogue.on_speech_end(2.0)
+    assert isinstance(actions[0], Play) and actions[0].utterances[0].text == KEYS_ONLY["en"]
+    assert actions[0].utterances[1:] == read_turn(menu_reply("main", "en")).prompt
+
+
+def test_a_closed_set_ends_early_only_on_a_whole_answer() -> None:
+    dialogue = answered(menu_reply("language"), hears=True)
+    assert dialogue.on_partial("english", 1.0) == [EndUtterance()]  # a menu title
+    dialogue = answered(menu_reply("language"), hears=True)
+    assert dialogue.on_partial("një dy", 1.0) == []  # two keys: not one answer
+    assert dialogue.on_partial("", 1.1) == []
+    main = answered(menu_reply("main"), hears=True)
+    assert main.on_partial("një", 1.0) == []  # the main menu takes free speech: no early end
+
+
+def test_a_key_word_said_in_a_menu_is_that_key_and_the_language_follows_the_menu() -> None:
+    dialogue = answered(menu_reply("main"), hears=True)
+    assert sent(dialogue.on_heard("një", 0.9, 1.0)) == ["/individual_customer"]
+    actions = dialogue.on_reply(read_turn(menu_reply("individual", "en")), 1.1)
+    assert actions[0] == UseLanguage("en") and dialogue.language == "en"
+
+
+def test_what_is_heard_during_a_handoff_is_ignored_and_nothing_waits_while_playing() -> None:
+    dialogue = answered(menu_reply("main"), hears=True)
+    dialogue.on_reply(read_turn(HANDOFF_REPLY), 1.0)
+    assert dialogue.deadline is None  # playing: no timer runs
+    assert dialogue.on_heard("një", 0.9, 1.5) == []
+    assert dialogue.on_partial("një", 1.5) == []
+    assert dialogue.on_speech_end(1.6) == []
