@@ -107,7 +107,7 @@ class ToneSynthesizer:
         pass
 
 
-async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
+async def serve(port: int, rasa_url: str | None, speech: bool, warm: int) -> None:
     from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
@@ -130,13 +130,18 @@ async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
         from bot.i18n import LANGUAGES
         from bot.voice.models import model_for
         from bot.voice.services import VoiceServices, VoiceSettings
+        from bot.voice.tts import Synthesizer
         from bot.voice.vad import VadConfig
 
-        services = VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]
+        services = VoiceServices(Synthesizer(workers=1),
                                  VoiceSettings(min_confidence=0.0),  # any text is an answer
                                  models={lang: model_for(lang) for lang in LANGUAGES},
                                  vad=VadConfig.from_env())
-        await services.warm_up(8000)
+        # as a gateway that has run a while: as many warm recognizers as calls (warmed on the
+        # spoken main menu), then answers that cost nothing to say
+        await services.warm_up(8000, recognizers=warm)
+        services.synthesizer.close()
+        services.synthesizer = ToneSynthesizer()  # type: ignore[assignment]
         make = voice_session_factory(stub, services)
     else:
         def make(context, output):  # noqa: ANN001, ANN202
@@ -353,7 +358,8 @@ def start_gateway(args: argparse.Namespace, env: dict[str, str]
     from bot.ops.stack import free_port
 
     port = free_port()
-    command = [sys.executable, __file__, "--serve", str(port)]
+    command = [sys.executable, __file__, "--serve", str(port),
+               "--levels", ",".join(map(str, args.levels))]
     if args.rasa_url:
         command += ["--rasa-url", args.rasa_url]
     if args.speech:
@@ -431,7 +437,7 @@ def main() -> int:
     if args.speech and (args.rasa_url or args.start_assistant):
         parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
-        asyncio.run(serve(args.serve, args.rasa_url, args.speech))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech, max(args.levels)))
         return 0
     asyncio.run(bench(args))
     return 0

@@ -15,13 +15,19 @@ assistant's time, not the length of the prompts):
   from the end of the speech; this includes the silence waited for before the utterance ends.
   Each call answers the language menu with "이" (two: English; a closed set), says a free
   sentence in the main menu (the assistant's fallback answers it), keys its way to the PIN and
-  says a PIN of four digit words (a closed set; the wrong PIN, so the bank says so).
+  says a PIN of four digit words one by one, 0.6 s apart (a closed set; "이 이 이 이", the wrong
+  PIN, so the bank says so; the Korean model hears few of espeak-ng's digits reliably).
 
 Speech calls run in two configurations, alternating in the same run so that the machine's other
 load hits both alike: this one (voice-activity detection, closed sets ended as soon as complete)
 and the baseline before it (`VadConfig(engine="off", closed_set_silence_ms=None)`: every frame
 decoded, every utterance ended by the recognizer's own rules, Vosk's or 700 ms of quiet).
-The first call renders the fixed prompts into an empty cache and is reported apart.
+Each speech turn is also split: end of speech -> message sent to the assistant (what the
+voice layer decides: end of turn, recognition) and the assistant's own answer time (Rasa, the
+action server, the bank: the same for keys; on a shared machine it is the noisiest part).
+The first keys call renders the fixed prompts into an empty cache and is reported apart; one
+untimed speech call per configuration first warms its recognizers (a recognizer's first free
+speech costs about as much CPU as it lasts; the gateway keeps them warm between calls).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -88,6 +95,14 @@ def korean_speech(text: str, folder: Path) -> np.ndarray:
     return np.concatenate([silence(300, 8000), pcm[: (last_loud + 1) * 80]])
 
 
+def said_one_by_one(digits: str, folder: Path) -> np.ndarray:
+    """Korean digit words with a short pause after each but the last, as callers say a PIN."""
+    word = {digit: text for text, digit in KOREAN_DIGITS.items()}
+    parts = [korean_speech(word[digit], folder) for digit in digits]
+    gap = silence(600, 8000)
+    return np.concatenate([part for each in parts[:-1] for part in (each, gap)] + parts[-1:])
+
+
 def latencies(output: RecordingOutput, steps: list[Step], ended: list[float]) -> list[float]:
     """For each input end, seconds to the first audio played after the input began (a closed
     set may be answered before the caller's last sound has died away: then it is negative)."""
@@ -108,16 +123,50 @@ def describe(name: str, values: list[float]) -> str:
             f"{np.percentile(ms, 95):.0f} ms | {ms.max():.0f} ms |")
 
 
+class TimedAssistant:
+    """The assistant client, noting when each message left and when its answer came."""
+
+    def __init__(self, assistant: AssistantClient) -> None:
+        self.assistant = assistant
+        self.sends: list[tuple[float, float]] = []
+
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        replies = await self.assistant.send(*args, **kwargs)
+        self.sends.append((started, loop.time()))
+        return replies
+
+
+def to_send(assistant: TimedAssistant, steps: list[Step], ended: list[float]
+            ) -> list[tuple[float, float]]:
+    """For each input: (input end -> message sent, the assistant's answer time), seconds."""
+    found = []
+    for step, end in zip(steps, ended, strict=False):
+        began = end - (len(step.pcm) / 8000 if isinstance(step, Speech) else 0.0)
+        after = [(start, done) for start, done in assistant.sends if start >= began]
+        if after:
+            found.append((after[0][0] - end, after[0][1] - after[0][0]))
+    return found
+
+
 async def one_call(assistant: AssistantClient, voice: VoiceServices, steps: list[Step],
-                   caller: str, realtime: bool) -> list[float]:
+                   caller: str, realtime: bool,
+                   parts: list[list[tuple[float, float]]] | None = None) -> list[float]:
+    """One call; for each step, the latency to the first reply audio (and, into `parts`, the
+    time to the message sent and the assistant's own time)."""
     output = RecordingOutput(8000)
-    session = VoiceSession(assistant=assistant, output=output, caller_id=caller, services=voice)
+    timed = TimedAssistant(assistant)
+    session = VoiceSession(assistant=timed, output=output, caller_id=caller,  # type: ignore[arg-type]
+                           services=voice)
     events: asyncio.Queue[CallerEvent] = asyncio.Queue()
     run = asyncio.ensure_future(session.run(events))
     ended = await drive(session, events, steps, running=run, rate=8000, realtime=realtime)
     outcome = await run
     if outcome.ended_by != "caller":
         raise RuntimeError(f"call ended by {outcome.ended_by}")
+    if parts is not None:
+        parts.append(to_send(timed, steps, ended))
     return latencies(output, steps, ended)
 
 
@@ -147,8 +196,7 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path, baseline: b
         await services.warm_up(8000)
     speech_steps: list[Step] = [
         Speech(korean_speech("이", folder)), Speech(korean_speech("안녕하세요 감사합니다", folder)),
-        Keys("1"), Keys("2"), Keys("1"), Keys(card.number),
-        Speech(korean_speech("이 이 이 이", folder))]
+        Keys("1"), Keys("2"), Keys("1"), Keys(card.number), Speech(said_one_by_one("2222", folder))]
     spoken_at = [0, 1, 6]
     rows = []
     try:
@@ -156,25 +204,41 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path, baseline: b
         rows.append(describe("keys, first call (cold prompt cache)", first))
         warm: list[float] = []
         readout: list[float] = []
+        key_parts: list[list[tuple[float, float]]] = []
         for _ in range(calls):
-            found = await one_call(assistant, keypad, key_steps, elira.phone, realtime=False)
+            found = await one_call(assistant, keypad, key_steps, elira.phone, realtime=False,
+                                   parts=key_parts)
             warm += found
             readout.append(found[-1])  # the balance read-out: per-turn synthesis
         rows.append(describe("keys, warm (all key turns)", warm))
+        rows.append(describe("  of which the assistant's answer",
+                             [answer for call in key_parts for _, answer in call]))
         rows.append(describe("keys, balance read-out turn only", readout))
         spoken: dict[str, list[list[float]]] = {name: [[] for _ in SPEECH_TURNS]
                                                 for name in speech}
+        sent: dict[str, list[list[float]]] = {name: [[] for _ in SPEECH_TURNS] for name in speech}
+        answer: dict[str, list[list[float]]] = {name: [[] for _ in SPEECH_TURNS]
+                                                for name in speech}
+        for services in speech.values():  # untimed: the recognizers' first free speech
+            await one_call(assistant, services, speech_steps, elira.phone, realtime=True)
         for _ in range(calls):
             for name, services in speech.items():  # alternating: the same load for both
+                parts: list[list[tuple[float, float]]] = []
                 found = await one_call(assistant, services, speech_steps, elira.phone,
-                                       realtime=True)
+                                       realtime=True, parts=parts)
                 for turn, step in enumerate(spoken_at):
                     if step < len(found):
                         spoken[name][turn].append(found[step])
+                    if step < len(parts[0]):
+                        sent[name][turn].append(parts[0][step][0])
+                        answer[name][turn].append(parts[0][step][1])
         for name in speech:
             every: list[float] = []
             for turn, label in enumerate(SPEECH_TURNS):
                 rows.append(describe(f"speech ({name}), {label}", spoken[name][turn]))
+                rows.append(describe("  of which end of speech -> message sent",
+                                     sent[name][turn]))
+                rows.append(describe("  of which the assistant's answer", answer[name][turn]))
                 every += spoken[name][turn]
             rows.append(describe(f"speech ({name}), all spoken turns", every))
     finally:

@@ -171,7 +171,7 @@ def detectors() -> dict[str, Make]:
     found["webrtcvad mode 3, no floor"] = lambda: WebRtcFrames(RATE, 3, min_rms=0.0)
     if silero_available():
         found["silero (ONNX) 0.5"] = lambda: SileroFrames(RATE, 0.5)
-        found["silero (ONNX) 0.7"] = lambda: SileroFrames(RATE, 0.7)
+        found["silero (ONNX) 0.5 + floor"] = lambda: SileroFrames(RATE, 0.5, min_rms=100.0)
     return found
 
 

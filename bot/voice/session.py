@@ -200,7 +200,7 @@ class VoiceSession:
                 await self._do(self.dialogue.on_speech_end(self._now()))
         quiet = self.services.vad.closed_set_silence_ms
         if self._end_pending and quiet is not None and (
-                not self._detector.in_speech or self._detector.trailing_silence_ms >= quiet):
+                not self._detector.in_speech or self._detector.trailing_quiet_ms >= quiet):
             self._detector.reset()
             await self._finish_utterance()
 

@@ -20,12 +20,17 @@ utterances at inner pauses; it costs ~5 ms of CPU per second of audio against We
 (0.5 % of a core per call). One model session serves every call (onnxruntime runs it
 thread-safely); each call keeps its own recurrent state.
 
-WebRTC's VAD (`BOT_VOICE_VAD=webrtc`) stays selectable. It has no idea of loudness, and before
-it has learnt a line's noise floor (its first ~100 ms) it calls faint hiss speech, so there a
-frame is speech only if it is also louder than `min_rms` (-50 dBFS; telephone speech is
--15..-35 dBFS). `BOT_VOICE_VAD=off` judges every frame speech: all audio is decoded and only the
-recognizer's own end-of-utterance rules end an utterance, as before this stage existed (kept as
-the benchmarks' baseline).
+Silero hears speech on for ~170 ms after the last sound. Free speech waits that out (cutting it
+by loudness split 5 % of answers at a quiet inner pause), but a closed-set answer that is already
+complete ends after `closed_set_silence_ms` of frames that are either not speech or quieter
+than `min_rms` (-50 dBFS; telephone speech is -15..-35 dBFS): `trailing_quiet_ms`.
+
+WebRTC's VAD (`BOT_VOICE_VAD=webrtc`) stays selectable; it has no idea of loudness, and before it
+has learnt a line's noise floor (its first ~100 ms) it calls faint hiss speech (a baresip
+caller's -60 dBFS room noise cut the greeting off), so it runs behind the same floor.
+`BOT_VOICE_VAD=off` judges every frame speech: all audio is decoded and only the recognizer's
+own end-of-utterance rules end an utterance, as before this stage existed (kept as the
+benchmarks' baseline).
 """
 
 from __future__ import annotations
@@ -60,8 +65,7 @@ class VadConfig:
     start_window_ms: int = 120
     preroll_ms: int = 200
     # free speech ends after this much non-speech: longer than the pauses inside one answer
-    # (silero hears them at most 352 ms, p95 192 ms: bench/voice_vad_bench.py), short enough that
-    # the caller is not kept waiting (silero's own hangover adds ~170 ms)
+    # (bench/voice_vad_bench.py), short enough that the caller is not kept waiting
     trailing_silence_ms: int = 300
     # a closed-set answer (digits, a spoken key) that is already complete ends after this much
     # (None: it waits for `trailing_silence_ms` like free speech)
@@ -146,10 +150,11 @@ class SileroFrames:
 
     frame_ms = 32
 
-    def __init__(self, sample_rate: int, threshold: float = 0.5) -> None:
+    def __init__(self, sample_rate: int, threshold: float = 0.5, min_rms: float = 0.0) -> None:
         if sample_rate not in SILERO_RATES:
             raise ValueError(f"sample rate {sample_rate}: use one of {SILERO_RATES}")
         self.threshold = threshold
+        self.min_rms = min_rms
         self._session = silero_session()
         self._rate = np.array(sample_rate, dtype=np.int64)
         self._state = np.zeros((2, 1, 128), dtype=np.float32)
@@ -164,7 +169,9 @@ class SileroFrames:
         return float(out[0, 0])
 
     def is_speech(self, frame: np.ndarray) -> bool:
-        return self.probability(frame) >= self.threshold
+        """Speech by the model (and louder than `min_rms`, if one is set)."""
+        likely = self.probability(frame) >= self.threshold  # always run: the state goes on
+        return likely and (not self.min_rms or rms(frame) >= self.min_rms)
 
 
 class EveryFrame:
@@ -224,6 +231,7 @@ class SpeechDetector:
         self._frame_ms = frame_ms
         self._in_speech = False
         self._silent_frames = 0
+        self._quiet_frames = 0
 
     @property
     def in_speech(self) -> bool:
@@ -231,8 +239,13 @@ class SpeechDetector:
 
     @property
     def trailing_silence_ms(self) -> int:
-        """How long the speech in progress has been quiet (0 outside speech)."""
+        """How long the speech in progress has been judged not speech (0 outside speech)."""
         return self._silent_frames * self._frame_ms if self._in_speech else 0
+
+    @property
+    def trailing_quiet_ms(self) -> int:
+        """How long the speech in progress has been not speech or quieter than `min_rms`."""
+        return self._quiet_frames * self._frame_ms if self._in_speech else 0
 
     def feed(self, pcm: np.ndarray) -> list[VadEvent]:
         """Take a chunk of audio (any length); the events it completes, in order."""
@@ -244,13 +257,15 @@ class SpeechDetector:
                 self._recent.append(voiced)
                 self._preroll.append(frame)
                 if sum(self._recent) >= self._start_frames:
-                    self._in_speech, self._silent_frames = True, 0
+                    self._in_speech, self._silent_frames, self._quiet_frames = True, 0, 0
                     events.append(SpeechStart(np.concatenate(list(self._preroll))))
                     self._preroll.clear()
                     self._recent.clear()
                 continue
             speech.append(frame)
             self._silent_frames = 0 if voiced else self._silent_frames + 1
+            loud = voiced and rms(frame) >= self.config.min_rms
+            self._quiet_frames = 0 if loud else self._quiet_frames + 1
             if self._silent_frames * self._frame_ms >= self.config.trailing_silence_ms:
                 events.append(SpeechAudio(np.concatenate(speech)))
                 speech = []
@@ -262,6 +277,6 @@ class SpeechDetector:
 
     def reset(self) -> None:
         """Forget the speech in progress (the utterance was ended or dropped)."""
-        self._in_speech, self._silent_frames = False, 0
+        self._in_speech, self._silent_frames, self._quiet_frames = False, 0, 0
         self._recent.clear()
         self._preroll.clear()

@@ -146,3 +146,14 @@ def test_settings_from_the_environment() -> None:
     assert isinstance(SpeechDetector(8000).classifier, SileroFrames)
     with pytest.raises(ValueError, match="BOT_VOICE_VAD"):
         VadConfig.from_env({"BOT_VOICE_VAD": "maybe"})
+
+
+def test_quiet_after_speech_is_counted_at_once_for_a_complete_closed_set_answer(
+        phone_speech: Callable[[str, str], np.ndarray]) -> None:
+    detector = SpeechDetector(8000)
+    detector.feed(np.concatenate([line(hiss(0.5)), phone_speech("이", "ko")]))
+    assert detector.in_speech
+    detector.feed(np.zeros(1600, np.int16))  # 200 ms of a quiet line
+    assert detector.in_speech  # free speech still waits (Silero's hangover and the rule)
+    assert detector.trailing_quiet_ms >= 160  # a complete closed-set answer may end now
+    assert detector.trailing_quiet_ms >= detector.trailing_silence_ms
