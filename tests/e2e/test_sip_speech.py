@@ -38,6 +38,7 @@ from bot.voice.phrases import KeyWords, default_words
 from bot.voice.prompt_cache import PromptCache
 from bot.voice.prompts import KEYS_ONLY
 from bot.voice.services import VoiceServices, VoiceSettings
+from bot.voice.session import VoiceSession
 from bot.voice.tts import Synthesizer
 from tests.e2e.conftest import CARD_KEY_HEX
 from tests.e2e.test_sip_calls import Line, until
@@ -75,6 +76,14 @@ def digits_said(digits: str) -> np.ndarray:
     return np.concatenate(parts)
 
 
+async def elira_calls(line: Line) -> tuple[Caller, VoiceSession]:
+    """Elira's phone calls the line; once the language menu is up."""
+    caller = Caller(line.gateway.address, number=ELIRA.phone)
+    await caller.call()
+    await line.answered("menu:language")
+    return caller, line.sessions[0]
+
+
 @pytest.fixture(scope="module")
 def synthesizer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesizer]:
     with Synthesizer(cache=PromptCache(tmp_path_factory.mktemp("prompts")), workers=2) as synth:
@@ -109,10 +118,7 @@ def test_a_spoken_pin_verifies_the_caller_and_is_masked_everywhere(
 
     async def main() -> tuple[object, list]:
         async with Line(stack, voice) as line:
-            caller = Caller(line.gateway.address, number=ELIRA.phone)
-            await caller.call()
-            await line.answered("menu:language")
-            session = line.sessions[0]
+            caller, session = await elira_calls(line)
             await line.step(caller, "1", "menu:main")  # Albanian: the Korean model hears it
             await line.step(caller, "1", "menu:individual")
             await line.step(caller, "2", "menu:accounts_method")  # current accounts
@@ -153,10 +159,7 @@ def test_speech_on_a_keypad_only_line_cuts_the_prompt_and_is_told_once_to_use_ke
 
     async def main() -> tuple[object, Caller]:
         async with Line(stack, voice) as line:
-            caller = Caller(line.gateway.address, number=ELIRA.phone)
-            await caller.call()
-            await line.answered("menu:language")
-            session = line.sessions[0]
+            caller, session = await elira_calls(line)
             await asyncio.sleep(1.0)  # a second into the welcome
             await caller.say(request)  # over it
             await until(lambda: session.prompt_count >= 2 and session.listening.is_set(), 30)
