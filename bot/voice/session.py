@@ -32,7 +32,6 @@ from bot.voice.dialogue import (
     Action,
     Dialogue,
     DropSpeech,
-    EndUtterance,
     HangUp,
     Listen,
     Play,
@@ -82,7 +81,7 @@ class VoiceSession:
         self._recognizer_lang: str | None = None
         self._phrases: tuple[str, ...] | None = None
         self._hearing = True  # caller audio counts (not while a hand-off is announced)
-        self._end_pending = False  # EndUtterance: finish once a short quiet follows
+        self._closed = False  # a closed set is asked for: a short quiet ends an utterance
         self._playing: asyncio.Task[bool] | None = None
         self._stop = False
         self._pending: deque[CallerEvent] = deque()
@@ -199,8 +198,8 @@ class VoiceSession:
                 await self._finish_utterance()
                 await self._do(self.dialogue.on_speech_end(self._now()))
         quiet = self.services.vad.closed_set_silence_ms
-        if self._end_pending and quiet is not None and (
-                not self._detector.in_speech or self._detector.trailing_quiet_ms >= quiet):
+        if (self._closed and quiet is not None and self._recognizer is not None
+                and self._detector.in_speech and self._detector.trailing_quiet_ms >= quiet):
             self._detector.reset()
             await self._finish_utterance()
 
@@ -210,7 +209,6 @@ class VoiceSession:
         await self._asr_events(await self.services.recognize(self._recognizer.accept, pcm))
 
     async def _finish_utterance(self) -> None:
-        self._end_pending = False
         if self._recognizer is not None:
             await self._asr_events(await self.services.recognize(self._recognizer.finish))
 
@@ -218,12 +216,9 @@ class VoiceSession:
         for event in found:
             if self.dialogue.outcome is not None or self._recognizer is None:
                 return
-            now = self._now()
-            if event.is_final:
-                self._end_pending = False
-                await self._do(self.dialogue.on_heard(event.text, event.confidence, now))
-            else:
-                await self._do(self.dialogue.on_partial(event.text, now))
+            if event.is_final:  # partials are not acted on: a short quiet ends a closed set
+                await self._do(self.dialogue.on_heard(event.text, event.confidence,
+                                                      self._now()))
 
     # --- carrying out the dialogue's actions -------------------------------------------------
 
@@ -249,18 +244,15 @@ class VoiceSession:
         elif isinstance(action, StopPlayback):
             await self._stop_playing()
         elif isinstance(action, Listen):
-            self._hearing = True
+            self._hearing, self._closed = True, action.closed
             await self._set_phrases(action.phrases)
         elif isinstance(action, StopListening):
             self._hearing = False
             self._detector.reset()
         elif isinstance(action, DropSpeech):
-            self._end_pending = False
             self._detector.reset()
             if self._recognizer is not None:
                 await self.services.recognize(self._recognizer.reset)
-        elif isinstance(action, EndUtterance):
-            self._end_pending = True
         elif isinstance(action, UseLanguage):
             await self._use_language(action.lang)
         elif isinstance(action, Transfer):

@@ -10,7 +10,6 @@ from bot.voice.dialogue import (
     GREETING,
     Dialogue,
     DropSpeech,
-    EndUtterance,
     HangUp,
     Listen,
     Play,
@@ -159,9 +158,6 @@ def test_a_star_starts_the_number_again_and_a_timeout_sends_what_was_typed() -> 
 def test_a_spoken_pin_is_sent_as_digits_and_masked_everywhere() -> None:
     dialogue = answered(PIN_REPLY, hears=True, words=KOREAN)
     assert dialogue.on_speech_start(1.0) == []
-    assert dialogue.on_partial("사 이", 1.5) == []  # half the PIN: not complete
-    assert dialogue.on_partial("사 이 일 오", 2.0) == [EndUtterance()]  # all four: end now
-    assert dialogue.on_partial("사 이 일 오", 2.02) == []  # once per utterance
     assert sent(dialogue.on_heard("사 이 일 오", 0.9, 2.1)) == ["4215"]
     caller = [line.text for line in dialogue.transcript if line.who == "caller"]
     assert caller == ["••••", "••••"]  # what was said, and the digits sent
@@ -172,14 +168,16 @@ def test_speech_is_recognized_into_keys_in_the_language_menu() -> None:
     listen = dialogue.on_reply(read_turn(menu_reply("language")), 0.0)[0]
     assert isinstance(listen, Listen) and listen.phrases is not None
     assert {"이", "english", "two"} <= set(listen.phrases)
+    assert listen.closed  # a closed set: a short quiet ends the utterance
     dialogue.on_played(0.0)
-    assert dialogue.on_partial("이", 1.0) == [EndUtterance()]  # a closed set: end at once
     assert sent(dialogue.on_heard("이", 0.8, 1.1)) == ['/choose_language{"language":"en"}']
 
 
 def test_free_speech_waits_for_the_final_and_a_low_confidence_is_a_no_match() -> None:
     dialogue = answered(menu_reply("main"), hears=True)
-    assert dialogue.on_partial("dy", 1.0) == []  # the main menu takes free speech
+    listen = dialogue.on_reply(read_turn(menu_reply("main")), 0.0)[0]
+    assert listen == Listen(None) and not listen.closed  # the main menu takes free speech
+    dialogue.on_played(0.0)
     actions = dialogue.on_heard("dua bilancin", 0.1, 1.5)
     sorry = Utterance(NOT_UNDERSTOOD["sq"], fixed=True)
     assert actions == [Play((sorry, *read_turn(menu_reply("main")).prompt), "sq", True)]
@@ -236,10 +234,8 @@ def test_a_card_number_said_in_groups_is_gathered_across_utterances() -> None:
     dialogue.on_played(0.0)
     groups = ["사 이 일 오", "일 일 일 일", "이 이 이 이"]
     for at, group in enumerate(groups, start=1):
-        assert dialogue.on_partial(group, float(at)) == []  # not yet 16: no early end
         assert dialogue.on_heard(group, 0.9, at + 0.1) == []  # kept, waiting for more
         assert dialogue.deadline == at + 0.1 + SETTINGS.inter_digit_timeout
-    assert dialogue.on_partial("삼 삼 삼 삼", 4.0) == [EndUtterance()]  # 12 + 4: complete
     assert sent(dialogue.on_heard("삼 삼 삼 삼", 0.9, 4.1)) == ["4215111122223333"]
     assert [t.text for t in dialogue.transcript if t.via == "digits"] == ["•" * 16]
 
@@ -278,14 +274,17 @@ def test_speech_over_a_prompt_cuts_it_and_on_a_keypad_only_line_is_told_once() -
     assert actions[0].utterances[1:] == read_turn(menu_reply("main", "en")).prompt
 
 
-def test_a_closed_set_ends_early_only_on_a_whole_answer() -> None:
-    dialogue = answered(menu_reply("language"), hears=True)
-    assert dialogue.on_partial("english", 1.0) == [EndUtterance()]  # a menu title
-    dialogue = answered(menu_reply("language"), hears=True)
-    assert dialogue.on_partial("një dy", 1.0) == []  # two keys: not one answer
-    assert dialogue.on_partial("", 1.1) == []
-    main = answered(menu_reply("main"), hears=True)
-    assert main.on_partial("një", 1.0) == []  # the main menu takes free speech: no early end
+def test_closed_sets_are_the_digit_strings_and_the_language_menu() -> None:
+    def listen_for(reply: list[dict[str, Any]]) -> Listen:
+        dialogue = answered(reply, hears=True, words=KOREAN)
+        action = dialogue.on_reply(read_turn(reply), 1.0)[0]
+        assert isinstance(action, Listen)
+        return action
+
+    assert listen_for(menu_reply("language")).closed
+    assert listen_for(PIN_REPLY).closed and listen_for(CUSTOMER_REPLY).closed
+    assert not listen_for(menu_reply("main")).closed  # free speech: the trailing silence rule
+    assert not listen_for(menu_reply("individual")).closed
 
 
 def test_a_key_word_said_in_a_menu_is_that_key_and_the_language_follows_the_menu() -> None:
@@ -300,5 +299,4 @@ def test_what_is_heard_during_a_handoff_is_ignored_and_nothing_waits_while_playi
     dialogue.on_reply(read_turn(HANDOFF_REPLY), 1.0)
     assert dialogue.deadline is None  # playing: no timer runs
     assert dialogue.on_heard("një", 0.9, 1.5) == []
-    assert dialogue.on_partial("një", 1.5) == []
     assert dialogue.on_speech_end(1.6) == []
