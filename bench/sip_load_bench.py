@@ -352,14 +352,14 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     return stack, config.environment()
 
 
-def start_gateway(args: argparse.Namespace, env: dict[str, str]
+def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[int]
                   ) -> tuple[subprocess.Popen, int]:
-    """The gateway child process on a free port, once it is ready."""
+    """The gateway child process on a free port, once it is ready (warmed for `levels`)."""
     from bot.ops.stack import free_port
 
     port = free_port()
     command = [sys.executable, __file__, "--serve", str(port),
-               "--levels", ",".join(map(str, args.levels))]
+               "--levels", ",".join(map(str, levels))]
     if args.rasa_url:
         command += ["--rasa-url", args.rasa_url]
     if args.speech:
@@ -386,10 +386,10 @@ async def bench(args: argparse.Namespace) -> None:
         speech = speech_sample()
         mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
                 f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
-    gateways = {"this": start_gateway(args, env)}
+    gateways = {"this": start_gateway(args, env, args.levels)}
     if args.baseline:
         old = dict(env, BOT_VOICE_VAD="off", BOT_VOICE_CLOSED_SET_SILENCE_MS="off")
-        gateways["baseline (no VAD)"] = start_gateway(args, old)
+        gateways["baseline (no VAD)"] = start_gateway(args, old, args.baseline)
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
           f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
