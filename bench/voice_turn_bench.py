@@ -79,7 +79,7 @@ def assistant_stack(folder: Path, key: bytes) -> Iterator[str]:
         raise SystemExit("no trained model in models/: run `bot train` first")
     config = scratch_config(folder, model, trust_key_hex=key.hex())
     init_demo_bank(config)
-    with running(config) as stack:
+    with running(config, timeout=900) as stack:  # a busy shared machine starts Rasa slowly
         yield stack.config.rasa_url
 
 

@@ -33,6 +33,9 @@ from bot.voice.vad import SpeechDetector, VadConfig
 T = TypeVar("T")
 
 
+WARM_UP_SECONDS = 4  # of speech per recognizer: most of the first-use cost (bench/voice_bench.py)
+
+
 def _warm(recognizer: Recognizer, speech: np.ndarray) -> None:
     for start in range(0, len(speech), 1600):
         recognizer.accept(speech[start:start + 1600])
@@ -153,6 +156,7 @@ class VoiceServices:
             taken = [await asyncio.to_thread(pool.acquire) for _ in range(max(1, recognizers))]
             speech = await self.synthesizer.render(menu_for("main").spoken(lang), lang,
                                                    sample_rate=sample_rate, fixed=True)
+            speech = speech[:WARM_UP_SECONDS * sample_rate]
             await asyncio.gather(*(self.recognize(_warm, recognizer, speech)
                                    for recognizer in taken))
             for recognizer in taken:

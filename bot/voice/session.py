@@ -52,6 +52,13 @@ __all__ = ["GREETING", "SessionOutcome", "TranscriptLine", "VoiceSession"]
 log = logging.getLogger(__name__)
 
 MAX_BATCH_MS = 200  # caller audio waiting in the queue is handled in one go, up to this
+# speech goes to the recognizer 100 ms at a time (Vosk costs ~15 % less than fed 20 ms at a
+# time, five times fewer hops to the pool); the end of an utterance passes the rest at once
+RECOGNIZE_MS = 100
+
+
+def _accept_and_finish(recognizer: Recognizer, pcm: np.ndarray) -> list[AsrEvent]:
+    return [*(recognizer.accept(pcm) if len(pcm) else []), *recognizer.finish()]
 
 
 class VoiceSession:
@@ -82,6 +89,7 @@ class VoiceSession:
         self._phrases: tuple[str, ...] | None = None
         self._hearing = True  # caller audio counts (not while a hand-off is announced)
         self._closed = False  # a closed set is asked for: a short quiet ends an utterance
+        self._speech: list[np.ndarray] = []  # speech not yet passed to the recognizer
         self._playing: asyncio.Task[bool] | None = None
         self._stop = False
         self._pending: deque[CallerEvent] = deque()
@@ -206,11 +214,20 @@ class VoiceSession:
     async def _recognize(self, pcm: np.ndarray) -> None:
         if self._recognizer is None:
             return
-        await self._asr_events(await self.services.recognize(self._recognizer.accept, pcm))
+        self._speech.append(pcm)
+        if sum(map(len, self._speech)) >= samples_for(RECOGNIZE_MS, self.output.sample_rate):
+            await self._asr_events(await self.services.recognize(self._recognizer.accept,
+                                                                 self._held()))
+
+    def _held(self) -> np.ndarray:
+        """The speech held back for the recognizer, taken."""
+        held, self._speech = self._speech, []
+        return np.concatenate(held) if held else np.zeros(0, dtype=np.int16)
 
     async def _finish_utterance(self) -> None:
         if self._recognizer is not None:
-            await self._asr_events(await self.services.recognize(self._recognizer.finish))
+            await self._asr_events(await self.services.recognize(
+                _accept_and_finish, self._recognizer, self._held()))
 
     async def _asr_events(self, found: Iterable[AsrEvent]) -> None:
         for event in found:
@@ -249,8 +266,10 @@ class VoiceSession:
         elif isinstance(action, StopListening):
             self._hearing = False
             self._detector.reset()
+            self._speech = []
         elif isinstance(action, DropSpeech):
             self._detector.reset()
+            self._speech = []
             if self._recognizer is not None:
                 await self.services.recognize(self._recognizer.reset)
         elif isinstance(action, UseLanguage):
@@ -274,7 +293,7 @@ class VoiceSession:
 
     async def _set_phrases(self, phrases: tuple[str, ...] | None) -> None:
         if self._recognizer is not None and phrases != self._phrases:
-            self._phrases = phrases
+            self._phrases, self._speech = phrases, []  # it ends the utterance in progress
             await self.services.recognize(self._recognizer.set_phrases, phrases)
 
     def _play(self, play: Play) -> None:
@@ -320,6 +339,7 @@ class VoiceSession:
     # --- clean-up ----------------------------------------------------------------------------
 
     async def _release_recognizer(self) -> None:
+        self._speech = []
         if self._recognizer is not None and self._recognizer_lang is not None:
             recognizer, lang = self._recognizer, self._recognizer_lang
             self._recognizer = self._recognizer_lang = None
