@@ -134,11 +134,8 @@ def test_a_spoken_pin_verifies_the_caller_and_is_masked_everywhere(
             await until(lambda: not line.gateway.calls, 5)
             return session, list(line.gateway.records)
 
-    try:
-        with pin_of(stack, card.number, SPOKEN_PIN):
-            session, records = asyncio.run(main())
-    finally:
-        voice.close()
+    with pin_of(stack, card.number, SPOKEN_PIN):  # (the module's synthesizer is closed last)
+        session, records = asyncio.run(main())
     said = " ".join(t.text for t in session.transcript if t.who == "assistant")
     assert say_amount(ELIRA_BALANCE, "ALL", "sq") in said  # verified by the spoken PIN
     spoken = [t for t in session.transcript if t.via == "speech"]
@@ -170,10 +167,7 @@ def test_speech_on_a_keypad_only_line_cuts_the_prompt_and_is_told_once_to_use_ke
             await until(lambda: not line.gateway.calls, 5)
             return session, caller
 
-    try:
-        session, caller = asyncio.run(main())
-    finally:
-        voice.close()
+    session, caller = asyncio.run(main())
     said = [t.text for t in session.transcript if t.who == "assistant"]
     assert said.count(KEYS_ONLY["sq"]) == 1, said  # told once, in Albanian (the default)
     welcome = said[0]
