@@ -389,6 +389,9 @@ def cmd_cluster_up(args: argparse.Namespace) -> int:
         return 1
     print(f"topology up in {plan.folder} (logs in {plan.folder / 'logs'}):")
     print(f"  web chat + REST (HAProxy): {plan.http_url}/webchat/")
+    replicas = ", ".join(f"http://{plan.host}:{port}" for port in plan.rasa_ports)
+    admin = ", ".join(plan.admin_networks) or f"nowhere (set {cluster.ADMIN_NETWORKS_ENV})"
+    print(f"  Rasa API (token in cluster.json): {replicas}; through HAProxy from {admin}")
     print(f"  SIP (Kamailio): sip:bank@{plan.host}:{plan.sip_edge_port} (UDP), "
           f"port {plan.tls_edge_port} (TLS)")
     print("stop it with `bot cluster down`")
