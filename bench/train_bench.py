@@ -2,13 +2,15 @@
 from scratch, after one added NLU example (fine-tuned, and `--full` on the same data), after one
 changed response; and what the models understand (held-out figures).
 
-    .venv/bin/python bench/train_bench.py [--baseline REF] [--no-quality] [--keep DIR]
+    .venv/bin/python bench/train_bench.py [--baseline REF [--quick-baseline]] [--no-quality]
+                                          [--keep DIR]
 
 Each variant is a copy of the project (code, config.yml, domain.yml, data/) in a temporary
 folder with its own empty Rasa cache, so the project's models and cache are untouched; each
 step runs `python -m bot train` there and is timed by wall clock. `--baseline REF` (a git
 commit or branch, e.g. `main`) adds the same steps for that commit's project, interleaved
-step by step with this checkout's, so both meet the same load on a shared machine. Prints
+step by step with this checkout's, so both meet the same load on a shared machine
+(`--quick-baseline`: only its first two steps, and no held-out figures for it). Prints
 Markdown tables for bench/RESULTS.md. `--keep DIR` copies the models folder of each copy to
 DIR/<variant> at the end.
 """
@@ -125,6 +127,8 @@ def _minutes(seconds: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", metavar="REF", help="also time this git commit's project")
+    parser.add_argument("--quick-baseline", action="store_true",
+                        help="the baseline only from scratch and after one example, unjudged")
     parser.add_argument("--no-quality", action="store_true")
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
@@ -143,12 +147,16 @@ def main() -> int:
         _copy_checkout(variants[-1].root)
         for variant in variants:
             (variant.root / "models").mkdir(exist_ok=True)
-        for label, change, options in STEPS:
+        quick = {variants[0].name} if args.baseline and args.quick_baseline else set()
+        for step, (label, change, options) in enumerate(STEPS):
             for variant in variants:
+                if step >= 2 and variant.name in quick:
+                    continue
                 if change is not None:
                     change(variant.root)
                 _bot_train(variant, label, logs, *options)
-        quality = [] if args.no_quality else _quality(variants)
+        quality = [] if args.no_quality else _quality(
+            [variant for variant in variants if variant.name not in quick])
         if args.keep:
             for variant in variants:
                 shutil.copytree(variant.root / "models",
@@ -161,7 +169,7 @@ def main() -> int:
     print("|---" * (len(variants) + 1) + "|")
     for index, (label, _, _) in enumerate(STEPS):
         cells = " | ".join(f"{_minutes(variant.seconds[index])} ({variant.kinds[index]})"
-                           for variant in variants)
+                           if index < len(variant.seconds) else "-" for variant in variants)
         print(f"| {label} | {cells} |")
     if quality:
         from bot.designer.held_out import TABLE_HEADER
