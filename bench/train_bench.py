@@ -121,7 +121,8 @@ def _quality(variants: list[Variant]) -> list[str]:
 
 
 def _minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def main() -> int:
