@@ -114,15 +114,14 @@ def _add_talk_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Validate the data, then train what changed."""
-    from bot.designer.validation import validate
-    from bot.ops.commands import train
+    from bot.ops.commands import DataProblems, train
 
-    problems = validate()
-    for problem in problems:
-        print(f"data problem: {problem}", file=sys.stderr)
-    if problems:
+    try:
+        train(force=args.force, full=args.full, check=True)
+    except DataProblems as error:
+        for problem in error.problems:
+            print(f"data problem: {problem}", file=sys.stderr)
         return 1
-    train(force=args.force, full=args.full)
     return 0
 
 
