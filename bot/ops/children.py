@@ -65,6 +65,12 @@ class Children:
                 self.restarts.forget(name)
             end_group(self.processes[name])
 
+    def restart(self, name: str) -> subprocess.Popen:
+        """Stop `name` (SIGTERM, then SIGKILL) and start it again now, as an operator would."""
+        with self._lock:
+            terminate(self.processes[name])
+            return self.start(name, self._starters[name])
+
     def release(self, name: str) -> subprocess.Popen:
         """Start a held child again now."""
         with self._lock:
@@ -91,6 +97,19 @@ class Children:
                     end_group(self.processes[name])
             self.processes.clear()
             self._starters.clear()
+
+
+def terminate(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to a process started in its own session (and its children), SIGKILL if it has
+    not ended within `timeout`."""
+    if process.poll() is not None:
+        return
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        end_group(process)
 
 
 def end_group(process: subprocess.Popen) -> None:

@@ -115,15 +115,14 @@ def _add_talk_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Validate the data, then train what changed."""
-    from bot.designer.validation import validate
-    from bot.ops.commands import train
+    from bot.ops.commands import DataProblems, train
 
-    problems = validate()
-    for problem in problems:
-        print(f"data problem: {problem}", file=sys.stderr)
-    if problems:
+    try:
+        train(force=args.force, full=args.full, check=True)
+    except DataProblems as error:
+        for problem in error.problems:
+            print(f"data problem: {problem}", file=sys.stderr)
         return 1
-    train(force=args.force, full=args.full)
     return 0
 
 
@@ -339,6 +338,8 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     import getpass
 
     from bot.agentdesk import accounts
+    from bot.bank.contact_center import ContactCenter, ensure_desk_schema
+    from bot.bank.db import make_engine, session_factory
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -347,13 +348,16 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("bot agents add: the passwords differ", file=sys.stderr)
             return 1
-    path = accounts.agents_file(Settings.from_env().var_dir)
+    engine = make_engine(Settings.from_env().database_url)
     try:
-        accounts.add(path, args.name, password)
+        ensure_desk_schema(engine)
+        accounts.add(ContactCenter(session_factory(engine)), args.name, password)
     except accounts.AccountError as error:
         print(f"bot agents add: {error}", file=sys.stderr)
         return 1
-    print(f"agent {args.name} can sign in at /agent/ ({path})")
+    finally:
+        engine.dispose()
+    print(f"agent {args.name} can sign in at /agent/")
     return 0
 
 
@@ -385,6 +389,9 @@ def cmd_cluster_up(args: argparse.Namespace) -> int:
         return 1
     print(f"topology up in {plan.folder} (logs in {plan.folder / 'logs'}):")
     print(f"  web chat + REST (HAProxy): {plan.http_url}/webchat/")
+    replicas = ", ".join(f"http://{plan.host}:{port}" for port in plan.rasa_ports)
+    admin = ", ".join(plan.admin_networks) or f"nowhere (set {cluster.ADMIN_NETWORKS_ENV})"
+    print(f"  Rasa API (token in cluster.json): {replicas}; through HAProxy from {admin}")
     print(f"  SIP (Kamailio): sip:bank@{plan.host}:{plan.sip_edge_port} (UDP), "
           f"port {plan.tls_edge_port} (TLS)")
     print("stop it with `bot cluster down`")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
 from bot.ops.children import Children
+from bot.security.file_modes import PRIVATE_UMASK
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -38,7 +39,9 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server (bot.ops.action_server); it listens on SANIC_HOST (default loopback)."""
+    """The action server (bot.ops.action_server: rasa_sdk with its logs masked, bank work in a
+    thread pool); it listens on SANIC_HOST (default loopback; rasa_sdk's own, 0.0.0.0, faces
+    the network)."""
     return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
@@ -65,6 +68,7 @@ class StackConfig:
     start_sip: bool = False  # the SIP gateway (`bot sip`), after the Rasa server
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     extra_env: dict[str, str] = field(default_factory=dict)
+    root: Path = PROJECT_ROOT  # the checkout whose code and config the services run
 
     @property
     def mail_dir(self) -> Path:
@@ -92,7 +96,7 @@ class StackConfig:
             "BOT_ACTION_PORT": str(self.action_port),
             "BOT_SMTP_HOST": self.smtp_host,
             "BOT_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": str(self.root),
         })
         env.update(self.extra_env)
         return env
@@ -115,13 +119,18 @@ class Stack:
         return self.children.processes
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        """Start `name`; it and its log are owner-only whoever started the stack (a test too).
+        The same command starts it again after a crash (`check`) or a `restart`."""
+        self.config.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
 
         def start() -> subprocess.Popen:
-            with (self.config.log_dir / f"{name}.log").open("ab") as log:
+            fd = os.open(self.config.log_dir / f"{name}.log",
+                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "ab") as log:
                 return subprocess.Popen(
-                    command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                    command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    umask=PRIVATE_UMASK)
 
         self.children.start(name, start)
 
@@ -153,6 +162,11 @@ class Stack:
         if cfg.start_sip:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",
                                 "--rasa-url", cfg.rasa_url])
+
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Stop one service and start it again as before (what a crash and a supervisor do)."""
+        self.children.restart(name)
+        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -223,8 +237,9 @@ def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = Non
     )
 
 
-def init_demo_bank(config: StackConfig) -> None:
-    """`bot db init --demo` on the config's database, with its keys."""
+def init_demo_bank(config: StackConfig, *, quiet: bool = False) -> None:
+    """`bot db init --demo` on the config's database, with its keys (`quiet`: nothing printed)."""
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
                     "--database-url", config.database_url],
-                   cwd=PROJECT_ROOT, env=config.environment(), check=True, timeout=300)
+                   cwd=config.root, env=config.environment(), check=True, timeout=300,
+                   stdout=subprocess.DEVNULL if quiet else None)

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.bank.db import BankUnavailable, DatabaseLimits, make_engine, session_factory
-from bot.bank.models import Complaint, Handoff
+from bot.bank.models import Complaint, HandoffRecord
 from bot.bank.repository import BankRepository
 from tests.bank.conftest import customer_id_of
 
@@ -94,7 +94,7 @@ def test_the_same_request_key_records_once(repository: BankRepository, sessions)
                                      request_key="h1") == handoff
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Complaint)) == 2
-        assert session.scalar(select(func.count()).select_from(Handoff)) == 1
+        assert session.scalar(select(func.count()).select_from(HandoffRecord)) == 1
 
 
 def test_the_same_request_sent_twice_at_once_records_once(bank_url: str, sessions) -> None:

@@ -6,7 +6,6 @@ whose last test stops it)."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -17,7 +16,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.ops.children import terminate
 from bot.ops.stack import Stack, init_demo_bank, latest_model, running, scratch_config
+from bot.voice.prompt_cache import PromptCache
+from bot.voice.services import VoiceServices
+from bot.voice.tts import Synthesizer
 from tests.support import Conversation, free_port
 
 TRUST_KEY = bytes(range(32))
@@ -46,6 +49,16 @@ def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
     init_demo_bank(config)
     with running(config) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServices]:
+    """The voice side of the SIP gateway, keypad only (no recognition model), with the real
+    synthesizer."""
+    synthesizer = Synthesizer(cache=PromptCache(tmp_path_factory.mktemp("prompts")), workers=2)
+    voice = VoiceServices(synthesizer, models={"sq": None, "en": None})
+    yield voice
+    voice.close()
 
 
 @pytest.fixture()
@@ -132,9 +145,4 @@ def assistant(model: Path, tmp_path_factory: pytest.TempPathFactory,
         threading.Thread(target=lambda: output.extend(process.stdout), daemon=True).start()
         yield RunningAssistant(process, env, var_dir, output)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        terminate(process, timeout=60)
