@@ -4,14 +4,23 @@ and nothing half done; the next request after the fault works (bot/bank/db.py)."
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.schema import CreateTable
 
-from bot.bank.db import BankUnavailable, DatabaseLimits, make_engine, session_factory
+from bot.bank.db import (
+    BankUnavailable,
+    DatabaseLimits,
+    make_engine,
+    session_factory,
+    upgrade_schema,
+)
 from bot.bank.models import Complaint, HandoffRecord
 from bot.bank.repository import BankRepository
 from tests.bank.conftest import customer_id_of
@@ -113,3 +122,52 @@ def test_the_same_request_sent_twice_at_once_records_once(bank_url: str, session
         assert session.scalar(select(func.count()).select_from(Complaint)
                               .where(Complaint.request_key == "same")) == 1
 
+
+
+def _drop_request_keys(url: str) -> None:
+    """Make the complaints and hand-offs tables what they were before request keys."""
+    engine = make_engine(url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                for table in ("complaints", "handoffs"):
+                    connection.execute(text(f"ALTER TABLE {table} DROP COLUMN request_key"))
+            return
+        # SQLite drops no UNIQUE column: each table is made again as it was, without it
+        with closing(sqlite3.connect(engine.url.database, isolation_level=None)) as db:
+            for model in (Complaint, HandoffRecord):
+                table = model.__table__
+                kept = [column.name for column in table.columns if column.name != "request_key"]
+                ddl = str(CreateTable(table).compile(dialect=engine.dialect))
+                old = ",\n".join(line.rstrip(", ") for line in ddl.strip().split("\n")[1:-1]
+                                 if "request_key" not in line)
+                db.execute(f"CREATE TABLE old ({old})")
+                db.execute(f"INSERT INTO old SELECT {', '.join(kept)} FROM {table.name}")  # noqa: S608
+                db.execute(f"DROP TABLE {table.name}")
+                db.execute(f"ALTER TABLE old RENAME TO {table.name}")
+    finally:
+        engine.dispose()
+
+
+def test_an_older_database_gets_request_keys_and_records_once(bank_url: str,
+                                                               card_key: bytes) -> None:
+    """A bank database made before request keys: the action server's first use (and `bot db
+    init`) adds them, and a retried complaint is then recorded once."""
+    _drop_request_keys(bank_url)
+    engine = make_engine(bank_url)
+    try:
+        upgrade_schema(engine, card_key)
+        upgrade_schema(engine, card_key)  # done once
+        with engine.connect() as connection:
+            for table in ("complaints", "handoffs"):
+                assert "request_key" in {column["name"] for column in
+                                         inspect(connection).get_columns(table)}
+    finally:
+        engine.dispose()
+    repository = repository_on(bank_url)
+    first = repository.record_complaint(channel="web", summary="s", request_key="old-db")
+    assert repository.record_complaint(channel="web", summary="s", request_key="old-db") == first
+    handoff = repository.record_handoff("agent", "complaint", {}, channel="web",
+                                        request_key="old-db")
+    assert repository.record_handoff("agent", "complaint", {}, channel="web",
+                                     request_key="old-db") == handoff
