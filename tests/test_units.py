@@ -36,7 +36,8 @@ def test_each_unit_restarts_its_service_always(units: Path, template: str) -> No
     assert "cluster.env" in text.split("EnvironmentFile=", 1)[1].splitlines()[0]
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
+                    reason="no systemd-analyze (Debian's systemd: scripts/setup.sh --test)")
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_systemd_accepts_each_unit(units: Path, template: str) -> None:
     instance = units / template.replace("@.", "@5005.")
