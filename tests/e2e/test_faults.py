@@ -3,7 +3,8 @@ a service that dies (issue 12).
 
 The assistant is the one `bot run` started for test_run_command.py (conftest `assistant`): a
 real Rasa server, action server and SQLite bank. Each fault is made for real: the action server
-killed, the bank's database file locked by another process, the file damaged.
+killed, the bank's database file locked by another process, the file damaged. Customers come on
+every channel: REST, the voice gateway's channel (signed turns) and the web chat's socket.io.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
@@ -24,15 +26,67 @@ from bot.channels.apology import APOLOGY
 from tests.e2e.conftest import RunningAssistant
 from tests.support import Conversation
 
+CALLER_ID = "+355694109990"  # an unregistered mobile number
+
+
+class WebChatUser:
+    """A web chat user on socket.io, as the widget talks to the server (without a browser)."""
+
+    def __init__(self, assistant: RunningAssistant) -> None:
+        import socketio
+
+        self.received: list[dict[str, Any]] = []
+        confirmed: list[dict[str, Any]] = []
+        self.client = socketio.Client(reconnection=False)
+        self.client.on("bot_uttered", self.received.append)
+        self.client.on("session_confirm", confirmed.append)
+        self.client.connect(assistant.rasa_url, transports=["polling"], wait_timeout=10)
+        self.client.emit("session_request", {"language": "en"})
+        wait_for(lambda: confirmed)
+        self.seen = 0
+
+    def send(self, text: str) -> None:
+        """Send `text`; `replies` then waits for what it gets."""
+        self.seen = len(self.received)
+        self.client.emit("user_uttered", {"message": text, "metadata": {"language": "en"}})
+
+    def replies(self, until: Any) -> list[dict[str, Any]]:
+        """The events since the last `send`, once one of them satisfies `until`."""
+        wait_for(lambda: any(until(event) for event in self.received[self.seen:]))
+        return self.received[self.seen:]
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        """Send `text` and wait for its menu or hand-off."""
+        self.send(text)
+        return self.replies(lambda event: {"menu", "handoff"} & set(event.get("custom") or {}))
+
+    def close(self) -> None:
+        self.client.disconnect()
+
+
+def wait_for(condition: Any, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def caller(assistant: RunningAssistant) -> Conversation:
+    """A phone caller as the voice gateway sends its turns: signed, on the voice channel."""
+    key = bytes.fromhex((assistant.var_dir / "trust.key").read_text().strip())
+    return Conversation(assistant.rasa_url, trust_key=key, caller_id=CALLER_ID, channel="voice")
+
 
 def bank_rows(assistant: RunningAssistant, table: str) -> int:
     with sqlite3.connect(assistant.var_dir / "bank.db") as db:
         return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]  # noqa: S608 (ours)
 
 
-def individual_menu(assistant: RunningAssistant, language_key: str = "2") -> Conversation:
-    """A web user in the individual-customers menu (English with key 2, Albanian with 1)."""
-    web_user = Conversation(assistant.rasa_url)
+def individual_menu(assistant: RunningAssistant, language_key: str = "2",
+                    web_user: Conversation | None = None) -> Conversation:
+    """A REST user (or `web_user`) in the individual-customers menu (English with key 2,
+    Albanian with 1)."""
+    web_user = web_user or Conversation(assistant.rasa_url)
     web_user.say("/greet")
     web_user.say(language_key)
     web_user.say("1")
@@ -99,6 +153,34 @@ def test_killed_action_server_mid_complaint_gets_an_apology_then_one_complaint(
                for line in assistant.output), assistant.output[-5:]
 
 
+def test_a_failed_action_on_the_phone_and_in_the_web_chat_gets_the_apology_and_the_question(
+        assistant: RunningAssistant) -> None:
+    """The kept turn on the voice gateway's channel (each reply whole: the question's text and
+    payload together) and on socket.io, while no action server runs."""
+    phone = individual_menu(assistant, web_user=caller(assistant))
+    web = WebChatUser(assistant)
+    try:
+        for key in ("/greet", "2", "1"):
+            web.say(key)
+        os.killpg(assistant.child("bot.ops.action_server"), signal.SIGKILL)
+        web.send("0")  # an agent, while no action server runs
+        phone.say("0")
+        assert phone.status == 200
+        assert phone.replies[0] == {"recipient_id": phone.sender, "text": APOLOGY["en"]}
+        (question,) = [reply for reply in phone.replies if "custom" in reply]
+        assert question["custom"]["menu"] == "individual" and question["text"]
+        said = web.replies(lambda event: (event.get("custom") or {}).get("menu"))
+        assert said[0] == {"text": APOLOGY["en"]}
+        assert said[-1]["custom"]["menu"] == "individual" and said[-1]["text"]
+        deadline = time.monotonic() + 120
+        while phone.custom("handoff") is None and time.monotonic() < deadline:
+            time.sleep(1)
+            phone.say("0")  # `bot run` restarts the action server; the caller tries again
+        assert phone.custom("handoff")["queue"] == "agent"
+    finally:
+        web.close()
+
+
 def test_locked_bank_gets_an_apology_and_other_conversations_carry_on(
         assistant: RunningAssistant) -> None:
     customer = accounts_menu(assistant)
@@ -119,15 +201,22 @@ def test_locked_bank_gets_an_apology_and_other_conversations_carry_on(
 def test_damaged_bank_gets_an_apology_in_the_customers_language(
         assistant: RunningAssistant) -> None:
     albanian = individual_menu(assistant, language_key="1")
-    with damaged_bank(assistant):
-        albanian.say("0")  # an agent: the hand-off is recorded in the bank
-        assert albanian.replies[0]["text"] == APOLOGY["sq"]
-        assert albanian.custom("menu") == "individual"
-        menus = individual_menu(assistant)  # what needs no bank still works
-        menus.say("9")
-        assert menus.custom("menu") == "individual"
-    albanian.say("0")
-    assert albanian.custom("handoff")["queue"] == "agent"
+    web = WebChatUser(assistant)  # its session is in the bank database
+    try:
+        with damaged_bank(assistant):
+            albanian.say("0")  # an agent: the hand-off is recorded in the bank
+            assert albanian.replies[0]["text"] == APOLOGY["sq"]
+            assert albanian.custom("menu") == "individual"
+            menus = individual_menu(assistant)  # what needs no bank still works
+            menus.say("9")
+            assert menus.custom("menu") == "individual"
+            web.send("/greet")  # the web chat cannot read its session: told, not silence
+            assert web.replies(lambda event: "text" in event) == [{"text": APOLOGY["en"]}]
+        albanian.say("0")
+        assert albanian.custom("handoff")["queue"] == "agent"
+        assert web.say("/greet")[-1]["custom"]["menu"] == "language"
+    finally:
+        web.close()
 
 
 def recorded_user_messages(assistant: RunningAssistant, sender: str) -> list[str]:
