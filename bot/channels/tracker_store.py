@@ -142,11 +142,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         return DialogueStateTracker.from_events(sender_id, [e for e in events if e],
                                                 self.domain.slots)
 
-    async def slot_values(self, sender_id: str,
-                          names: Collection[str]) -> dict[str, Any] | None:
+    async def slot_values(self, sender_id: str, names: Collection[str]) -> dict[str, Any]:
         """The values that the slots `names` hold now in the conversation's latest session,
-        read from its slot events only; None for a conversation not stored (as `retrieve`), so
-        that a caller can tell "not stored" from "stored with the initial values".
+        read from its slot events only (their initial values for a conversation not stored).
 
         Where that session has an undo event (`/back`, a rewind), which makes the last SlotSet
         unreliable, the whole conversation is rebuilt instead, as `retrieve` would."""
@@ -160,12 +158,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
             rows = query.filter(wanted).with_entities(stored.type_name, stored.action_name,
                                                       stored.data).all()
-            if not rows and session.query(stored.id).filter(
-                    stored.sender_id == sender_id).first() is None:
-                return None
         if any(kind in _EVENTS_UNDONE for kind, _, _ in rows):
             tracker = await self.retrieve(sender_id)
-            return None if tracker is None else {name: tracker.get_slot(name) for name in names}
+            return start if tracker is None else {name: tracker.get_slot(name) for name in names}
         values = dict(start)
         for kind, name, data in rows:
             if kind in _SLOTS_CLEARED:
