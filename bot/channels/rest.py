@@ -153,7 +153,7 @@ class GuardedRestInput(InputChannel):
         too_long = len(text) > MAX_MESSAGE_CHARS  # refused before NLU, which it could exhaust
         if too_long or verdict is Verdict.UNSIGNED:
             voice, stored_language = await self._stored(request, sender)
-            language = _language(stored_language, metadata.get("language"))
+            language = _language(metadata.get("language"), stored_language)
             if verdict is Verdict.UNSIGNED and voice:
                 return _answer(sender, REFUSED[language], 403)
             if too_long and verdict is Verdict.VALID:
