@@ -159,7 +159,7 @@ class GuardedRestInput(InputChannel):
         if not too_long and verdict is not Verdict.UNSIGNED:
             return None
         voice, stored_language = await self._stored(request, sender)
-        language = _language(stored_language, metadata.get("language"))
+        language = _language(metadata.get("language"), stored_language)
         if verdict is Verdict.UNSIGNED and voice:
             return _answer(sender, REFUSED[language], 403)
         if too_long and verdict is Verdict.VALID:
