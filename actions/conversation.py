@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from rasa_sdk import Tracker
 
 from bot.bank.access import CallerLine, Channel
@@ -42,10 +44,12 @@ def latest_entity(tracker: Tracker, entity: str) -> str | None:
     return next(tracker.get_latest_entity_values(entity), None)
 
 
-def caller_line(tracker: Tracker, verifier: Verifier) -> CallerLine:
-    """The caller's line: a voice call with its (signed) number, or a web user with none."""
+async def caller_line(tracker: Tracker, verifier: Verifier) -> CallerLine:
+    """The caller's line: a voice call with its (signed) number, or a web user with none.
+    (A database query, so in the action server's thread pool, as every bank call.)"""
     channel = Channel.VOICE if is_voice(tracker) else Channel.WEB
-    return verifier.caller_line(channel, tracker.get_slot("caller_number"))
+    return await asyncio.to_thread(verifier.caller_line, channel,
+                                   tracker.get_slot("caller_number"))
 
 
 def attempts(tracker: Tracker) -> int:

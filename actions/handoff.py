@@ -3,10 +3,16 @@
 Each hand-off is recorded with the context an agent needs (language, who the caller proved to
 be, where they were in the menus; never a secret), and announced to the channel with a custom
 payload `{"handoff": {...}}`: the voice gateway transfers the call, the web chat says so.
+
+Complaints and hand-offs are recorded once per request (`request_key`): when an answer was lost
+and the customer asks again (bot.channels.kept_turns takes the turn back), the record made the
+first time is found and read back, never made twice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -34,6 +40,19 @@ HANDOFFS = {
 def _customer_id(tracker: Tracker) -> int | None:
     value = tracker.get_slot("verified_customer")
     return int(value) if value else None
+
+
+def request_key(tracker: Tracker, record: str, done_slot: str) -> str:
+    """The key of the `record` this turn asks for: the conversation's session and how many such
+    records it has already been told about (`done_slot` set). A retry of a turn that was taken
+    back has the same key; the next request in the conversation has a new one."""
+    session = next((event.get("timestamp") for event in reversed(tracker.events)
+                    if event.get("event") == "session_started"), None)
+    done = sum(1 for event in tracker.applied_events()
+               if event.get("event") == "slot" and event.get("name") == done_slot
+               and event.get("value") is not None)
+    name = f"{tracker.sender_id}|{session}|{record}|{done + 1}"
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()
 
 
 def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, Any]:
@@ -64,11 +83,12 @@ def _transcript(tracker: Tracker) -> list[dict[str, Any]]:
     return lines[-TRANSCRIPT_LINES:]
 
 
-def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue, reason: str,
-             extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue,
+                   reason: str, extra: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Record the hand-off and tell the channel to transfer the caller; on the phone, a
     hand-off to an agent is preceded by the tariff notice (never in the web chat)."""
-    handoff_id = backend().repository.record_handoff(
+    handoff_id = await asyncio.to_thread(
+        backend().repository.record_handoff,
         queue=queue,
         reason=reason,
         customer_id=_customer_id(tracker),
@@ -76,6 +96,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQ
         channel="voice" if is_voice(tracker) else "web",
         context=_context(tracker, reason, extra or {}),
         conversation_id=tracker.sender_id,
+        request_key=request_key(tracker, "handoff", "handoff_queue"),
     )
     payload = HandoffPayload(HandoffQueue(queue), handoff_id, reason)
     if is_voice(tracker) and payload.queue is HandoffQueue.AGENT:
@@ -90,26 +111,28 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> list[dict[str, Any]]:
-        return answer_handoff(latest_intent(tracker), dispatcher, tracker)
+        return await answer_handoff(latest_intent(tracker), dispatcher, tracker)
 
 
-def answer_handoff(intent: str | None, dispatcher: CollectingDispatcher,
-                   tracker: Tracker) -> list[dict[str, Any]]:
+async def answer_handoff(intent: str | None, dispatcher: CollectingDispatcher,
+                         tracker: Tracker) -> list[dict[str, Any]]:
     """Announce and record the hand-off the caller asked for (`intent`; an agent by default)."""
     intent = intent or "talk_to_agent"
     queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
     events: list[dict[str, Any]] = []
     extra: dict[str, Any] = {}
     if intent == "complaint":
-        reference = backend().repository.record_complaint(
+        reference = await asyncio.to_thread(
+            backend().repository.record_complaint,
             customer_id=_customer_id(tracker),
             caller_number=tracker.get_slot("caller_number"),
             channel="voice" if is_voice(tracker) else "web",
             summary="complaint reported through the assistant; details taken by the agent",
+            request_key=request_key(tracker, "complaint", "complaint_reference"),
         )
         dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
         events.append(SlotSet("complaint_reference", reference))
         extra["complaint_reference"] = reference
     else:
         dispatcher.utter_message(response=announcement)
-    return events + hand_off(dispatcher, tracker, queue, intent, extra)
+    return events + await hand_off(dispatcher, tracker, queue, intent, extra)

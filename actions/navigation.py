@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -33,10 +33,10 @@ class ActionNavigate(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> Events:
-        return navigate(latest_intent(tracker), dispatcher, tracker)
+        return await navigate(latest_intent(tracker), dispatcher, tracker)
 
 
-def navigate(intent: str | None, dispatcher: CollectingDispatcher,
+async def navigate(intent: str | None, dispatcher: CollectingDispatcher,
                    tracker: Tracker) -> Events:
     here = current_menu(tracker)
     if intent in TARGET_MENU:
@@ -46,7 +46,7 @@ def navigate(intent: str | None, dispatcher: CollectingDispatcher,
     if intent == "repeat":
         again = menu_for(here).item("1") if menu_for(here).readout else None
         if again is not None and again.intent != "go_back":
-            return as_if_said(again, dispatcher, tracker)  # reads the read-out again
+            return await as_if_said(again, dispatcher, tracker)  # reads the read-out again
         return present(here, dispatcher, tracker)
     if intent == "inform_digits":
         dispatcher.utter_message(response="utter_invalid_key")
@@ -90,7 +90,7 @@ class ActionMenuKey(Action):
         if item is None:
             dispatcher.utter_message(response="utter_invalid_key")
             return present(menu.name, dispatcher, tracker)
-        return as_if_said(item, dispatcher, tracker)
+        return await as_if_said(item, dispatcher, tracker)
 
 
 def pressed_key(tracker: Tracker) -> str | None:
@@ -103,17 +103,22 @@ def pressed_key(tracker: Tracker) -> str | None:
 
 # The actions after which the rules only listen (data/rules.yml), answered in this same call
 # when a key stands for their intent: one round trip to the action server instead of two.
-ANSWERED_HERE: dict[str, Callable[[MenuItem, CollectingDispatcher, Tracker], Events]] = {
+async def _key_language(item: MenuItem, dispatcher: CollectingDispatcher,
+                        tracker: Tracker) -> Events:
+    return set_language(item.entities.get("language"), dispatcher, tracker)
+
+
+ANSWERED_HERE: dict[str, Callable[[MenuItem, CollectingDispatcher, Tracker],
+                                  Awaitable[Events]]] = {
     "action_navigate": lambda item, dispatcher, tracker: navigate(item.intent, dispatcher,
                                                                   tracker),
-    "action_set_language": lambda item, dispatcher, tracker: set_language(
-        item.entities.get("language"), dispatcher, tracker),
+    "action_set_language": _key_language,
     "action_handoff": lambda item, dispatcher, tracker: answer_handoff(item.intent, dispatcher,
                                                                        tracker),
 }
 
 
-def as_if_said(item: MenuItem, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+async def as_if_said(item: MenuItem, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     """Answer the key as if the caller had said the item's intent.
 
     The intent is kept in the `key_intent` slot (read through `latest_intent`) and its entities
@@ -127,4 +132,4 @@ def as_if_said(item: MenuItem, dispatcher: CollectingDispatcher, tracker: Tracke
     answer = ANSWERED_HERE.get(action)
     if answer is None:
         return [*events, FollowupAction(action)]
-    return [*events, *answer(item, dispatcher, tracker)]
+    return [*events, *await answer(item, dispatcher, tracker)]

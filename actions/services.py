@@ -93,7 +93,7 @@ class ActionService(Action):
                                                    dispatcher, tracker)
         intent = latest_intent(tracker)
         if intent in METHOD_CHOICES:
-            return events + self._choose_method(intent, dispatcher, tracker)
+            return events + await self._choose_method(intent, dispatcher, tracker)
         if intent not in SERVICE_INTENTS:
             intent = tracker.get_slot("pending_service") or "account_info"
         return events + await self._serve(intent, dispatcher, tracker)
@@ -102,7 +102,7 @@ class ActionService(Action):
                           dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
         if outcome is not None and outcome.kind is OutcomeKind.FAILED:
             dispatcher.utter_message(response="utter_too_many_attempts")
-            return [SlotSet("verification_attempts", 0)] + hand_off(
+            return [SlotSet("verification_attempts", 0)] + await hand_off(
                 dispatcher, tracker, HandoffQueue.AGENT, "verification_failed")
         if outcome is None or outcome.refusal is not None:
             refusal = outcome.refusal if outcome is not None else None
@@ -111,13 +111,13 @@ class ActionService(Action):
         dispatcher.utter_message(response="utter_verified")
         return await self._serve(tracker.get_slot("pending_service"), dispatcher, tracker)
 
-    def _choose_method(self, intent: str, dispatcher: CollectingDispatcher,
-                       tracker: Tracker) -> Events:
+    async def _choose_method(self, intent: str, dispatcher: CollectingDispatcher,
+                             tracker: Tracker) -> Events:
         """The caller picked how to identify for the accounts menu (or said they have no card)."""
         pending = tracker.get_slot("pending_service")
         if pending not in REQUESTS or REQUESTS[pending].menu is not ServiceMenu.ACCOUNTS:
             pending = "account_info"
-        line = caller_line(tracker, backend().verifier)
+        line = await caller_line(tracker, backend().verifier)
         by_customer_number = Method.CUSTOMER_NUMBER in methods_for(ServiceMenu.ACCOUNTS, line)
         if intent == "verify_with_card":
             return _needs(Method.CARD_PIN, pending, ServiceMenu.ACCOUNTS)
@@ -125,7 +125,8 @@ class ActionService(Action):
             return _needs(Method.CUSTOMER_NUMBER, pending, ServiceMenu.ACCOUNTS)
         if intent == "no_card":
             dispatcher.utter_message(response="utter_no_card_unregistered")
-            return hand_off(dispatcher, tracker, HandoffQueue.AGENT, "no_card_unregistered")
+            return await hand_off(dispatcher, tracker, HandoffQueue.AGENT,
+                                  "no_card_unregistered")
         dispatcher.utter_message(response="utter_method_not_allowed")
         return _needs(Method.CARD_PIN, pending, ServiceMenu.ACCOUNTS)
 
@@ -136,7 +137,7 @@ class ActionService(Action):
             # "what were my last transactions": read the last one, offer the list by email
             intent = "last_card_transaction"
         request = REQUESTS[intent]
-        decision = _decision(tracker, request)
+        decision = await _decision(tracker, request)
         if decision is None:
             return self._ask_verification(intent, request, dispatcher, tracker)
         events: Events = [SlotSet("allowed_services", sorted(decision.services))]
@@ -175,15 +176,15 @@ def _verified_method(tracker: Tracker) -> Method | None:
     return Method(method) if method in set(Method) else None
 
 
-def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:
+async def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:
     """The access rules' answer to `request` for the verified caller; None if not verified."""
     customer, method = tracker.get_slot("verified_customer"), _verified_method(tracker)
     if not str(customer or "").isdigit() or method is None:
         return None
     services = backend()
-    line = caller_line(tracker, services.verifier)
-    return services.verifier.decision_for(line, int(customer), method, request.menu,
-                                          request.service)
+    line = await caller_line(tracker, services.verifier)
+    return await asyncio.to_thread(services.verifier.decision_for, line, int(customer), method,
+                                   request.menu, request.service)
 
 
 # --- the services themselves -------------------------------------------------------------------
@@ -191,7 +192,7 @@ def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:
 async def credit_limit(customer_id: int, dispatcher: CollectingDispatcher,
                        tracker: Tracker) -> Events:
     lang, voice = language(tracker), is_voice(tracker)
-    facts = backend().repository.credit_card_facts(customer_id)
+    facts = await asyncio.to_thread(backend().repository.credit_card_facts, customer_id)
     dispatcher.utter_message(
         response="utter_credit_limit",
         approved_limit=amount(facts.approved_limit, facts.currency, lang, voice),
@@ -204,7 +205,8 @@ async def credit_limit(customer_id: int, dispatcher: CollectingDispatcher,
 async def last_card_transaction(customer_id: int, dispatcher: CollectingDispatcher,
                                 tracker: Tracker) -> Events:
     lang, voice = language(tracker), is_voice(tracker)
-    transaction = backend().repository.last_card_transaction(customer_id)
+    transaction = await asyncio.to_thread(backend().repository.last_card_transaction,
+                                          customer_id)
     if transaction is None:
         dispatcher.utter_message(response="utter_no_card_transactions")
     else:
@@ -223,7 +225,7 @@ async def _emailed(customer_id: int, build: Callable[[str], tuple],
     when sent, else None after telling the caller. (That the customer has an address is the
     access rules' to say, before: `Refusal.NO_EMAIL`.)"""
     services = backend()
-    address = services.repository.customer_email(customer_id)
+    address = await asyncio.to_thread(services.repository.customer_email, customer_id)
     if address is not None:
         try:
             await asyncio.to_thread(services.mailer.send, *build(address))
@@ -237,7 +239,8 @@ async def _emailed(customer_id: int, build: Callable[[str], tuple],
 
 async def card_transactions(customer_id: int, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Events:
-    transactions = backend().repository.card_transactions_since_cutoff(customer_id)
+    transactions = await asyncio.to_thread(
+        backend().repository.card_transactions_since_cutoff, customer_id)
     sent_to = await _emailed(customer_id, lambda address: card_transactions_email(
         address, transactions, language(tracker)), dispatcher)
     if sent_to is None:
@@ -249,7 +252,7 @@ async def card_transactions(customer_id: int, dispatcher: CollectingDispatcher,
 async def linked_balance(customer_id: int, dispatcher: CollectingDispatcher,
                          tracker: Tracker) -> Events:
     lang, voice = language(tracker), is_voice(tracker)
-    account = backend().repository.linked_account(customer_id)
+    account = await asyncio.to_thread(backend().repository.linked_account, customer_id)
     if account is None:
         dispatcher.utter_message(response="utter_no_linked_account")
         return present("accounts", dispatcher, tracker)
@@ -262,7 +265,7 @@ async def linked_balance(customer_id: int, dispatcher: CollectingDispatcher,
 async def all_balances(customer_id: int, dispatcher: CollectingDispatcher,
                        tracker: Tracker) -> Events:
     lang, voice = language(tracker), is_voice(tracker)
-    accounts = backend().repository.accounts(customer_id)
+    accounts = await asyncio.to_thread(backend().repository.accounts, customer_id)
     if not accounts:
         dispatcher.utter_message(response="utter_no_accounts")
         return present("accounts", dispatcher, tracker)
@@ -280,12 +283,13 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
         return present("currency", dispatcher, tracker)
     events: Events = [SlotSet("currency", None)]
     repository = backend().repository
-    accounts = [a for a in repository.accounts(customer_id) if a.currency == code]
+    held = await asyncio.to_thread(repository.accounts, customer_id)
+    accounts = [a for a in held if a.currency == code]
     if not accounts:
         dispatcher.utter_message(response="utter_no_account_in_currency",
                                  currency=currency(code, lang, voice))
         return events + present("currency", dispatcher, tracker)
-    transactions = repository.account_transactions(customer_id, code)
+    transactions = await asyncio.to_thread(repository.account_transactions, customer_id, code)
     sent_to = await _emailed(customer_id, lambda address: statement_email(
         address, code, accounts, transactions, lang), dispatcher)
     if sent_to is not None:

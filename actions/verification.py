@@ -11,6 +11,8 @@ An unknown card and a wrong PIN get the same answer.
 
 from __future__ import annotations
 
+import asyncio
+import os
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -35,6 +37,10 @@ from bot.bank.validators import InputProblem, check_card_number, check_customer_
 CARD_PROBLEM_RESPONSES = {
     InputProblem.CHECKSUM: "utter_card_number_invalid",
 }
+# PIN checks (a scrypt each, ~0.1 s of a core) at once: all cores but one, so that a burst of
+# PIN checks leaves a core for every other conversation's turns (bench/action_loop_bench.py).
+PIN_CHECKS_AT_ONCE = int(os.environ.get("BOT_PIN_CHECKS", str(max(1, (os.cpu_count() or 2) - 1))))
+_pin_checks = asyncio.Semaphore(PIN_CHECKS_AT_ONCE)
 
 
 def _give_up(form_slots: list[str]) -> dict[str, Any]:
@@ -59,8 +65,8 @@ def _menu(tracker: Tracker) -> ServiceMenu:
     return ServiceMenu.CARD if card else ServiceMenu.ACCOUNTS
 
 
-def _customer_number_allowed(tracker: Tracker) -> bool:
-    line = caller_line(tracker, backend().verifier)
+async def _customer_number_allowed(tracker: Tracker) -> bool:
+    line = await caller_line(tracker, backend().verifier)
     return Method.CUSTOMER_NUMBER in methods_for(ServiceMenu.ACCOUNTS, line)
 
 
@@ -95,7 +101,7 @@ class ValidateCardForm(FormValidationAction):
             token = CardToken.of(checked.value, backend().card_key)
             return {"card_number": FORM_SLOT_DONE, CARD_TOKEN_SLOT: token.to_slot()}
         response = CARD_PROBLEM_RESPONSES.get(checked.problem, "utter_card_number_wrong_length")
-        if check_customer_number(str(value)).ok and not _customer_number_allowed(tracker):
+        if check_customer_number(str(value)).ok and not await _customer_number_allowed(tracker):
             response = "utter_method_not_allowed"  # a customer number, off a registered phone
         return _retry(tracker, dispatcher, response, self.FORM_SLOTS, {"card_number": None})
 
@@ -111,9 +117,11 @@ class ValidateCardForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_pin_wrong_format", self.FORM_SLOTS,
                           {"card_pin": None})
         services = backend()
-        line = caller_line(tracker, services.verifier)
-        result = services.verifier.verify_card_digest(line, token.digest, token.last_four,
-                                                      checked.value, _menu(tracker))
+        line = await caller_line(tracker, services.verifier)
+        async with _pin_checks:
+            result = await asyncio.to_thread(services.verifier.verify_card_digest, line,
+                                             token.digest, token.last_four, checked.value,
+                                             _menu(tracker))
         if result.verified:
             return {"card_pin": FORM_SLOT_DONE, **_outcome_slots(result, "card_pin")}
         return _retry(tracker, dispatcher, "utter_card_not_verified", self.FORM_SLOTS,
@@ -135,8 +143,9 @@ class ValidateCustomerNumberForm(FormValidationAction):
             return _retry(tracker, dispatcher, "utter_customer_number_wrong_format",
                           self.FORM_SLOTS, {"customer_number": None})
         services = backend()
-        line = caller_line(tracker, services.verifier)
-        result = services.verifier.verify_customer_number(line, checked.value, ServiceMenu.ACCOUNTS)
+        line = await caller_line(tracker, services.verifier)
+        result = await asyncio.to_thread(services.verifier.verify_customer_number, line,
+                                         checked.value, ServiceMenu.ACCOUNTS)
         if result.verified:
             return {"customer_number": FORM_SLOT_DONE, **_outcome_slots(result, "customer_number")}
         if result.refusal is not None:  # another customer's number: as with their card

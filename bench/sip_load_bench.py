@@ -5,6 +5,7 @@
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
     .venv/bin/python bench/sip_load_bench.py --speech --levels 4,8,16,20 --seconds 40 \
         --baseline 4,8      # also the configuration before voice-activity detection
+    .venv/bin/python bench/sip_load_bench.py --edge --levels 25,50,100,150
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
 (tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
@@ -32,6 +33,12 @@ configuration before voice-activity detection (`BOT_VOICE_VAD=off`: every frame 
 recognizer's own end-of-utterance rules). The gateway's CPU is also split into its event loop
 (the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and the rest (the
 recognition pool's threads), per call.
+
+`--edge`: the same levels twice in one run, the same callers: first against one gateway
+directly, then through the SIP edge of the topology (Kamailio, deploy/kamailio.cfg, with flood
+limits raised: every caller here shares one address) spreading the calls over two gateways.
+Call setup (INVITE to 200 OK at the caller) and Kamailio's CPU are reported too: the edge's
+cost per call, and how far the limit moves with a second worker on the same two cores.
 """
 
 from __future__ import annotations
@@ -107,14 +114,14 @@ class ToneSynthesizer:
         pass
 
 
-async def serve(port: int, rasa_url: str | None, speech: bool, warm: int) -> None:
+async def serve(port: int, rasa_url: str | None, speech: bool, warm: int,
+                rtp_ports: tuple[int, int] = (30000, 39999)) -> None:
     from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
 
     medias: list = []
-    config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120,
-                           rtp_ports=(30000, 39999))
+    config = GatewayConfig(port=port, max_calls=1000, rtp_timeout=120, rtp_ports=rtp_ports)
     closers = []
     stub = ToneAssistant()
     if rasa_url:
@@ -241,14 +248,16 @@ async def one_turn(caller: Caller, key: str, speech: np.ndarray | None = None) -
 
 async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: str,
                      speech: np.ndarray | None, turns: list[float], failures: list[str],
-                     jitters: list[float]) -> None:
+                     jitters: list[float], setups: list[float]) -> None:
     caller = Caller(target, number="+355694109990")
+    dialled = time.monotonic()
     try:
         await caller.call(timeout=15)
     except Exception as error:  # noqa: BLE001 - counted, not fatal for the run
         failures.append(type(error).__name__)
         caller.close() if hasattr(caller, "_sip") else None
         return
+    setups.append(time.monotonic() - dialled)
     end = time.monotonic() + seconds
     await asyncio.sleep(1.0)
     turn = 0
@@ -279,28 +288,55 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-async def level(process: subprocess.Popen, port: int, calls: int, seconds: float, gap: float,
-                keys: str, speech: np.ndarray | None) -> dict:
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds of every process in process group `pgid` (Kamailio forks its workers)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls: int,
+                seconds: float, gap: float, keys: str, speech: np.ndarray | None,
+                edge_pgid: int | None = None) -> dict:
     turns: list[float] = []
     failures: list[str] = []
     jitters: list[float] = []
-    cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
-    loop0 = cpu_seconds(process.pid, process.pid)  # the main thread runs the event loop
+    setups: list[float] = []
+
+    def gateways_cpu() -> float:
+        return sum(cpu_seconds(gateway.pid) for gateway in gateways)
+
+    def loops_cpu() -> float:  # each gateway's main thread runs its event loop
+        return sum(cpu_seconds(gateway.pid, gateway.pid) for gateway in gateways)
+
+    cpu0, loop0, wall0 = gateways_cpu(), loops_cpu(), time.monotonic()
+    edge0 = group_cpu_seconds(edge_pgid) if edge_pgid else 0.0
     own0 = time.process_time()
     tasks = []
     for _ in range(calls):
         tasks.append(asyncio.ensure_future(run_caller(
-            ("127.0.0.1", port), seconds, gap, keys, speech, turns, failures, jitters)))
+            target, seconds, gap, keys, speech, turns, failures, jitters, setups)))
         await asyncio.sleep(1.0 / calls)
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
-    cpu = (cpu_seconds(process.pid) - cpu0) / wall
-    loop_cpu = (cpu_seconds(process.pid, process.pid) - loop0) / wall
+    cpu = (gateways_cpu() - cpu0) / wall
+    loop_cpu = (loops_cpu() - loop0) / wall
+    edge_cpu = (group_cpu_seconds(edge_pgid) - edge0) / wall if edge_pgid else None
     callers_cpu = (time.process_time() - own0) / wall
-    assert process.stdin is not None and process.stdout is not None
-    process.stdin.write("stats\n")
-    process.stdin.flush()
-    stats = json.loads(await asyncio.to_thread(process.stdout.readline))
+    stats = {"lateness": [], "sent": 0, "skipped": 0, "calls": 0, "texts": 0}
+    for gateway in gateways:
+        assert gateway.stdin is not None and gateway.stdout is not None
+        gateway.stdin.write("stats\n")
+        gateway.stdin.flush()
+        one = json.loads(await asyncio.to_thread(gateway.stdout.readline))
+        for key in stats:
+            stats[key] += one[key]
     late = [x * 1000 for x in stats["lateness"]]
     return {
         "calls": calls,
@@ -317,24 +353,35 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
         "turn_p95_ms": percentile(turns, 95) * 1000,
         "turns": len(turns),
         "texts": None if speech is None else stats["texts"],  # speech recognized, sent on
+        "setup_p50_ms": percentile(setups, 50) * 1000,
+        "setup_p95_ms": percentile(setups, 95) * 1000,
         "gateway_cpu": cpu,
         "loop_cpu": loop_cpu,
+        "edge_cpu": edge_cpu,
         "callers_cpu": callers_cpu,
     }
 
 
-def row(result: dict) -> str:
+HEADER = ("| config | calls | answered | failed | send lateness p50 / p99 / max (ms) "
+          "| packets > 20 ms late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) "
+          "| call setup p50 / p95 (ms) | gateway CPU | per call | edge CPU | callers CPU |\n"
+          "|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+
+
+def row(config: str, result: dict) -> str:
     turns = str(result["turns"])
     if result["texts"] is not None:
         turns += f"; {result['texts']} recognized"
-    return (f"| {result['calls']} | {result['answered']} | {result['failures']} | "
+    edge = "-" if result["edge_cpu"] is None else f"{result['edge_cpu'] * 100:.1f}%"
+    return (f"| {config} | {result['calls']} | {result['answered']} | {result['failures']} | "
             f"{result['send_p50_ms']:.2f} / {result['send_p99_ms']:.2f} / "
             f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
             f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
             f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({turns}) | "
+            f"{result['setup_p50_ms']:.0f} / {result['setup_p95_ms']:.0f} | "
             f"{result['gateway_cpu'] * 100:.0f}% (loop {result['loop_cpu'] * 100:.0f}%) | "
             f"{result['gateway_cpu'] * 100 / result['calls']:.1f}% "
-            f"(loop {result['loop_cpu'] * 100 / result['calls']:.2f}%) | "
+            f"(loop {result['loop_cpu'] * 100 / result['calls']:.2f}%) | {edge} | "
             f"{result['callers_cpu'] * 100:.0f}% |")
 
 
@@ -352,13 +399,13 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     return stack, config.environment()
 
 
-def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[int]
-                  ) -> tuple[subprocess.Popen, int]:
+def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[int],
+                  rtp_ports: str = "30000-39999") -> tuple[subprocess.Popen, int]:
     """The gateway child process on a free port, once it is ready (warmed for `levels`)."""
     from bot.ops.stack import free_port
 
     port = free_port()
-    command = [sys.executable, __file__, "--serve", str(port),
+    command = [sys.executable, __file__, "--serve", str(port), "--rtp-ports", rtp_ports,
                "--levels", ",".join(map(str, levels))]
     if args.rasa_url:
         command += ["--rasa-url", args.rasa_url]
@@ -386,34 +433,68 @@ async def bench(args: argparse.Namespace) -> None:
         speech = speech_sample()
         mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
                 f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
-    gateways = {"this": start_gateway(args, env, args.levels)}
+    # config -> its gateways; each has its own RTP ports (they run side by side)
+    gateways = {"this": [start_gateway(args, env, args.levels, "30000-33999")]}
     if args.baseline:
         old = dict(env, BOT_VOICE_VAD="off", BOT_VOICE_CLOSED_SET_SILENCE_MS="off")
-        gateways["baseline (no VAD)"] = start_gateway(args, old, args.baseline)
+        gateways["baseline (no VAD)"] = [start_gateway(args, old, args.baseline, "34000-35999")]
+    edge = None
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
           f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
-    print("| config | calls | answered | failed | send lateness p50 / p99 / max (ms) "
-          "| packets > 20 ms late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) "
-          "| gateway CPU | per call | callers CPU |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
     try:
+        print(HEADER)
         for calls in args.levels:
-            for name, (process, port) in gateways.items():
+            for name, started in gateways.items():
                 if name != "this" and calls not in args.baseline:
                     continue
-                result = await level(process, port, calls, args.seconds, args.turn_gap,
-                                     args.keys, speech)
-                print(f"| {name} " + row(result), flush=True)
+                processes = [process for process, _ in started]
+                result = await level(processes, ("127.0.0.1", started[0][1]), calls,
+                                     args.seconds, args.turn_gap, args.keys, speech)
+                print(row(name, result), flush=True)
+                await asyncio.sleep(1.0)
+        if args.edge:
+            first = gateways["this"][0]
+            gateways["edge"] = [first, start_gateway(args, env, args.levels, "36000-39999")]
+            edge = sip_edge([port for _, port in gateways["edge"]])
+            edge_pgid = edge.plan.pids["kamailio"]
+            for calls in args.levels:
+                result = await level([process for process, _ in gateways["edge"]],
+                                     edge.plan.sip_edge, calls, args.seconds, args.turn_gap,
+                                     args.keys, speech, edge_pgid)
+                print(row("2 gateways behind Kamailio", result), flush=True)
                 await asyncio.sleep(1.0)
     finally:
-        for process, _ in gateways.values():
+        if edge is not None:
+            import shutil
+
+            edge.stop()
+            shutil.rmtree(edge.plan.folder, ignore_errors=True)
+        for process in {process for started in gateways.values() for process, _ in started}:
             assert process.stdin is not None
             process.stdin.close()
             process.wait(timeout=30)
         if stack is not None:
             stack.stop()  # type: ignore[attr-defined]
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+def sip_edge(worker_ports: list[int]) -> object:
+    """Kamailio as the topology runs it (bot.ops.cluster), in front of `worker_ports`, with
+    the flood limit out of the way (every bench caller comes from 127.0.0.1)."""
+    import tempfile
+
+    from bot.ops.cluster import Cluster, plan
+
+    folder = Path(tempfile.mkdtemp(prefix="sip-edge-bench-"))
+    edge = Cluster(plan(folder, Path("unused"), rasa_replicas=0, action_servers=0,
+                        sip_workers=0))
+    edge.plan.sip_ports = [int(port) for port in worker_ports]
+    edge.plan.pike_density = 1_000_000
+    edge.logs.mkdir(parents=True, exist_ok=True)
+    edge.start_sip_edge()
+    time.sleep(3)  # the dispatcher's first OPTIONS probes mark both workers active
+    return edge
 
 
 def main() -> int:
@@ -429,15 +510,20 @@ def main() -> int:
                         help="start the real assistant (demo bank, free ports) and use it")
     parser.add_argument("--speech", action="store_true",
                         help="speaking callers: a recognizer per call (Korean model as sq)")
+    parser.add_argument("--edge", action="store_true",
+                        help="the levels against 1 gateway, then 2 behind Kamailio (one run)")
     parser.add_argument("--baseline", default="",
                         type=lambda text: [int(x) for x in text.split(",") if x],
                         help="levels to run also without voice-activity detection (--speech)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rtp-ports", default="30000-39999", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speech and (args.rasa_url or args.start_assistant):
         parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
-        asyncio.run(serve(args.serve, args.rasa_url, args.speech, max(args.levels)))
+        low, high = (int(x) for x in args.rtp_ports.split("-"))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech, max(args.levels),
+                          (low, high)))
         return 0
     asyncio.run(bench(args))
     return 0

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUN_PACKAGES=(espeak-ng libportaudio2 sox libsox-fmt-base)
-TEST_PACKAGES=(sip-tester baresip chromium)
+TEST_PACKAGES=(sip-tester baresip chromium systemd)  # systemd: systemd-analyze (tests/test_units.py)
 TOPOLOGY_PACKAGES=(kamailio kamailio-tls-modules haproxy redis-server postgresql openssl)
 
 packages=("${RUN_PACKAGES[@]}")

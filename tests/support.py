@@ -37,6 +37,7 @@ class Conversation:
     status: int = 0
     last_metadata: Any = None
     timeout: float = 60.0  # seconds for one turn
+    channel: str = "rest"  # or "voice": the voice gateway's channel (signed messages only)
 
     def metadata(self, text: str) -> dict[str, Any]:
         """What the voice gateway attaches to `text` (nothing for a web user)."""
@@ -52,7 +53,7 @@ class Conversation:
         self.last_metadata = sent
         body = json.dumps({"sender": self.sender, "message": text, "metadata": sent}).encode()
         request = urllib.request.Request(  # noqa: S310 (http on loopback)
-            f"{self.rasa_url}/webhooks/rest/webhook", data=body,
+            f"{self.rasa_url}/webhooks/{self.channel}/webhook", data=body,
             headers={"Content-Type": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310

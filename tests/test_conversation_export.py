@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,11 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.nlu.training_data.loading import load_data
+from sqlalchemy.engine import make_url
 
 from bot.channels.tracker_store import RedactingSQLTrackerStore
 from bot.config import PROJECT_ROOT
+from tests.conftest import postgres_database
 from tests.support import run_bot
 
 CARD = "5412 7530 1184 2635"
@@ -144,15 +147,30 @@ async def _store(store: SQLTrackerStore, sender: str, events: list[Event]) -> No
     await store.save(DialogueStateTracker.from_events(sender, events))
 
 
-@pytest.fixture(scope="module")
-def tracker_db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = tmp_path_factory.mktemp("tracker") / "tracker.db"
-    plain = SQLTrackerStore(dialect="sqlite", db=str(path))  # stores secrets as they come
-    redacting = RedactingSQLTrackerStore(db=f"sqlite:///{path}")
+def _fill(plain: SQLTrackerStore, url: str) -> None:
+    redacting = RedactingSQLTrackerStore(db=url)
     asyncio.run(_store(plain, "web-en-1", english_credit_limit(NOW - 3600)))
     asyncio.run(_store(redacting, "call-355694102031", albanian_lost_card(NOW - 1800)))
     asyncio.run(_store(redacting, "web-old-3", old_conversation(OLD)))
-    return f"sqlite:///{path}"
+    plain.engine.dispose()
+    redacting.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def tracker_db(request: pytest.FixtureRequest,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The tracker store database, SQLite (the default) or PostgreSQL (production)."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("tracker") / "tracker.db"
+        url = f"sqlite:///{path}"
+        _fill(SQLTrackerStore(dialect="sqlite", db=str(path)), url)  # plain: secrets as they come
+        yield url
+        return
+    with postgres_database(request.getfixturevalue("postgres_url")) as url:
+        parsed = make_url(url)
+        _fill(SQLTrackerStore(dialect="postgresql", db=parsed.database,
+                              username=parsed.username, query=dict(parsed.query)), url)
+        yield url
 
 
 def bot(*args: str) -> str:

@@ -323,6 +323,8 @@ class Complaint(Base):
     channel = Column(String(8), nullable=False)
     summary = Column(String(2000), nullable=False)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    # The request that made it (repository.record_complaint): a retry finds it, never a twin.
+    request_key = Column(String(64), nullable=True, unique=True)
 
 
 class HandoffRecord(Base):
@@ -349,6 +351,7 @@ class HandoffRecord(Base):
     context = Column(Text, nullable=False, default="{}")
     status = Column(String(8), nullable=False, default=HandoffStatus.OPEN.value)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+    request_key = Column(String(64), nullable=True, unique=True)  # as Complaint.request_key
 
 
 class DeskSpeaker(StrEnum):

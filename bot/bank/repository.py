@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -277,20 +278,28 @@ class BankRepository:
         summary: str,
         customer_id: int | None = None,
         caller_number: str | None = None,
+        request_key: str | None = None,
     ) -> str:
-        """Store a complaint; returns its reference (`ANK-000123`) to read back to the caller."""
-        with self._sessions() as session, session.begin():
+        """Store a complaint; returns its reference (`ANK-000123`) to read back to the caller.
+
+        `request_key` names the request (see `_once`): a second call with the same key stores
+        nothing and returns the first one's reference."""
+
+        def add(session: Session) -> str:
             complaint = Complaint(
                 reference=f"pending-{secrets.token_hex(6)}",
                 customer_id=customer_id,
                 caller_number=caller_number,
                 channel=Channel(channel).value,
                 summary=summary,
+                request_key=request_key,
             )
             session.add(complaint)
             session.flush()
             complaint.reference = f"{COMPLAINT_PREFIX}{complaint.id:06d}"
             return complaint.reference
+
+        return self._once(Complaint.reference, Complaint.request_key, request_key, add)
 
     def record_handoff(
         self,
@@ -302,15 +311,18 @@ class BankRepository:
         customer_id: int | None = None,
         caller_number: str | None = None,
         conversation_id: str | None = None,
+        request_key: str | None = None,
     ) -> int:
         """Store a hand-off to `queue` ('agent' or 'pos_support'); returns its id.
 
         `context` (JSON for the agent's screen) is refused if it could hold a PIN or a card
         number. With `conversation_id` it goes on the agent desk (bot/bank/contact_center.py),
-        found by the reference a phone transfer carries.
+        found by the reference a phone transfer carries. `request_key`: as for
+        `record_complaint` (the desk entry is made once too).
         """
         reject_secrets(context)
-        with self._sessions() as session, session.begin():
+
+        def add(session: Session) -> int:
             handoff = HandoffRecord(
                 queue=HandoffQueue(queue).value,
                 reason=reason,
@@ -318,6 +330,7 @@ class BankRepository:
                 caller_number=caller_number,
                 channel=Channel(channel).value,
                 context=json.dumps(dict(context), ensure_ascii=False, sort_keys=True, default=str),
+                request_key=request_key,
             )
             session.add(handoff)
             session.flush()
@@ -325,3 +338,31 @@ class BankRepository:
                 session.add(HandoffDesk(handoff_id=handoff.id, conversation_id=conversation_id,
                                         reference=conversation_reference(conversation_id)))
             return handoff.id
+
+        return self._once(HandoffRecord.id, HandoffRecord.request_key, request_key, add)
+
+    def _once(self, answer: Any, key_column: Any, key: str | None,
+              add: Callable[[Session], Any]) -> Any:
+        """Run `add` in a transaction unless a record with `key` exists: then its `answer`.
+
+        The key of a request is the same when the request is sent again (a retry after an
+        answer was lost: the record may exist already) and new for the next request, so a
+        retry never makes a second record. Two tries at once: the unique key lets one insert
+        and the other finds its record."""
+        query = select(answer).where(key_column == key)
+        if key is not None:
+            with self._sessions() as session:
+                found = session.scalar(query)
+            if found is not None:
+                return found
+        try:
+            with self._sessions() as session, session.begin():
+                return add(session)
+        except IntegrityError:
+            if key is None:
+                raise
+            with self._sessions() as session:
+                found = session.scalar(query)
+            if found is None:
+                raise
+            return found

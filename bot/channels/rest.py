@@ -23,11 +23,14 @@ At most `in_flight.MAX_IN_FLIGHT` messages of one conversation are handled at on
 HTTP 429 with "one message at a time".
 
 A refusal is a normal reply list with one text in the conversation's language, so a client sees
-why; the conversation itself is left untouched.
+why; the conversation itself is left untouched. When the conversation store cannot be read (for
+the gate or the turn), the answer is the assistant's apology (`bot.channels.kept_turns`), with
+status 200 so that a phone call carries on and the caller can try again.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -38,7 +41,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.apology import apology
 from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
+from bot.channels.kept_turns import deliver
 from bot.channels.tracker_store import RedactingSQLTrackerStore
 from bot.i18n.lang import DEFAULT_LANGUAGE, LANGUAGES
 from bot.payloads import HandoffPayload
@@ -60,6 +65,7 @@ REFUSED = {
     "sq": "Kjo bisedë vazhdon vetëm nga linja telefonike. Ju lutemi na telefononi përsëri.",
     "en": "This conversation continues only on the phone line. Please call us again.",
 }
+logger = logging.getLogger(__name__)
 
 
 def _language(*candidates: Any) -> str:
@@ -145,24 +151,40 @@ class GuardedRestInput(InputChannel):
             return False, None
         return slots["output_mode"] == "voice", slots["language"]
 
+    async def _refusal(self, request: Request, sender: str, text: str,
+                       metadata: dict[str, Any], verdict: Verdict) -> HTTPResponse | None:
+        """The gate's answer to a message whose signature (if any) is valid but that may not go
+        on (too long, or unsigned to a call's conversation), or None."""
+        too_long = len(text) > MAX_MESSAGE_CHARS  # refused before NLU, which it could exhaust
+        if not too_long and verdict is not Verdict.UNSIGNED:
+            return None
+        voice, stored_language = await self._stored(request, sender)
+        language = _language(metadata.get("language"), stored_language)
+        if verdict is Verdict.UNSIGNED and voice:
+            return _answer(sender, REFUSED[language], 403)
+        if too_long and verdict is Verdict.VALID:
+            return _answer(sender, TOO_LONG_SPOKEN[language])  # the call goes on
+        if too_long:
+            return _answer(sender, TOO_LONG[language], 413)
+        return None
+
     async def _handle(self, request: Request, sender: str, text: str, metadata: dict[str, Any],
                       verdict: Verdict, on_new_message: Callable[[UserMessage], Awaitable[Any]],
                       ) -> HTTPResponse:
-        """A message whose signature (if any) is valid: refused if too long or an unsigned
-        message to a call's conversation, else handed to Rasa."""
-        too_long = len(text) > MAX_MESSAGE_CHARS  # refused before NLU, which it could exhaust
-        if too_long or verdict is Verdict.UNSIGNED:
-            voice, stored_language = await self._stored(request, sender)
-            language = _language(metadata.get("language"), stored_language)
-            if verdict is Verdict.UNSIGNED and voice:
-                return _answer(sender, REFUSED[language], 403)
-            if too_long and verdict is Verdict.VALID:
-                return _answer(sender, TOO_LONG_SPOKEN[language])  # the call goes on
-            if too_long:
-                return _answer(sender, TOO_LONG[language], 413)
+        """A message whose signature (if any) is valid: the gate's refusal, or Rasa's replies;
+        the apology when the conversation store fails (bot.channels.kept_turns)."""
+        try:
+            refusal = await self._refusal(request, sender, text, metadata, verdict)
+        except Exception as error:  # noqa: BLE001 (the conversation store is down)
+            logger.error("gate for %s failed (%s); apologised", sender, error)
+            return _answer(sender, apology(metadata.get("language")))
+        if refusal is not None:
+            return refusal
         collector = self.output_channel()
-        await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
-                                         metadata=metadata))
+        await deliver(on_new_message, UserMessage(text, collector, sender,
+                                                  input_channel=self.name(),
+                                                  metadata=metadata),
+                      metadata.get("language"))
         await _announce_handoffs(request, collector.messages)
         return response.json(collector.messages)
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import (
     ActionReverted,
     AllSlotsReset,
@@ -60,6 +60,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     Configured in endpoints.yml with `db:` as an SQLAlchemy URL (SQLite by default, PostgreSQL
     in production), so one setting names the database the same way everywhere in the project.
+    A store that cannot be reached raises; the channel answers that turn with an apology
+    (bot.channels.kept_turns.deliver).
     """
 
     def __init__(self, domain=None, host=None, db: str = "sqlite:///var/tracker.db",
@@ -78,6 +80,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         )
         if self.engine.dialect.name == "sqlite":
             self._keep_sqlite_connections()
+        elif self.engine.dialect.name == "postgresql":
+            self._bound_waits()
+
+    def _bound_waits(self) -> None:
+        """PostgreSQL: pooled connections checked before use (after a server restart the first
+        turn already works), and every wait bounded, as for the bank (bot.bank.db): a server
+        that is down or stuck costs a turn seconds (answered with an apology), not minutes."""
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = create_engine(
+            url, **create_engine_kwargs(url), pool_pre_ping=True, pool_timeout=5,
+            connect_args={"connect_timeout": 3,
+                          "options": "-c lock_timeout=2000 -c statement_timeout=5000"})
+        self.sessionmaker = sessionmaker(bind=self.engine)
 
     def _keep_sqlite_connections(self) -> None:
         """SQLite connections kept in a pool, in write-ahead-log mode.

@@ -17,6 +17,9 @@ differences, all for the widget in `bot/webchat/`:
   restarted (verification dropped) and the user is told;
 - a message over `MAX_MESSAGE_CHARS` never reaches NLU: the user is told, in their language;
   so is a message beyond `in_flight.MAX_IN_FLIGHT` of one conversation at once;
+- a message that cannot be taken (the bank database, which holds the web sessions, down or
+  locked) is answered with the assistant's apology (bot/channels/apology.py), and a failed turn
+  with the apology and the question again (bot/channels/kept_turns.py), never silence;
 - socket.io accepts only the page's own origin and the configured ones (`BOT_WEB_ORIGINS`);
 - a hand-off goes on the agent desk (bot/agentdesk/, served alongside at `/agent/`); while it
   waits the user's and the assistant's lines go to its transcript, and while an agent holds the
@@ -54,8 +57,10 @@ from bot.agentdesk.web import AgentDesk
 from bot.bank.contact_center import ContactCenter, ensure_desk_schema
 from bot.bank.db import make_engine, session_factory
 from bot.bank.models import DeskSpeaker, HandoffStatus
+from bot.channels.apology import apology
 from bot.channels.fanout import share_events
 from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
+from bot.channels.kept_turns import deliver
 from bot.channels.web_sessions import SESSION_ID, Resumption, WebSessions
 from bot.config import PROJECT_ROOT, Settings
 from bot.payloads import HandoffPayload
@@ -185,7 +190,11 @@ class WebChatOutput(SocketIOOutput):
 
     async def _emit(self, recipient_id: str, event: dict[str, Any]) -> None:
         if self.observer is not None:
-            await self.observer(recipient_id, event)
+            try:
+                await self.observer(recipient_id, event)
+            except Exception as error:  # noqa: BLE001 (the desk's record, not the customer's)
+                logger.error("web chat: the desk missed a line of %s (%s: %s)", recipient_id,
+                             type(error).__name__, error)
         await self._send_message(recipient_id, event)
 
 
@@ -413,12 +422,30 @@ class WebChatInput(SocketIOInput):
                 await output.send_response(session.id, {"text": ONE_AT_A_TIME[language]})
                 return
             try:
-                await on_new_message(
-                    UserMessage(text, output, session.id, input_channel=self.name(),
-                                metadata=metadata)
-                )
+                await deliver(on_new_message,
+                              UserMessage(text, output, session.id, input_channel=self.name(),
+                                          metadata=metadata),
+                              language)
             finally:
                 self.in_flight.leave(session.id)
+
+        def never_silent(handler: Callable[[str, Any], Awaitable[None]],
+                         ) -> Callable[[str, Any], Awaitable[None]]:
+            """`handler`, whose failure (above all the bank database, which holds the web
+            sessions, down or locked) is answered on the socket with the apology."""
+
+            async def answered(sid: str, data: Any = None) -> None:
+                try:
+                    await handler(sid, data)
+                except Exception as error:  # noqa: BLE001 (whatever failed, the user hears us)
+                    logger.error("web chat: %s of %s failed (%s: %s); apologised",
+                                 handler.__name__, sid, type(error).__name__, error)
+                    sent = data if isinstance(data, Mapping) else {}
+                    language = language_of(sent.get(self.metadata_key), language_of(sent, ""))
+                    await sio.emit(self.bot_message_evt, {"text": apology(language)}, room=sid,
+                                   namespace=namespace)
+
+            return answered
 
         async def session_end(sid: str, _: Any = None) -> None:
             session_id = await unbind(sid)
@@ -430,8 +457,8 @@ class WebChatInput(SocketIOInput):
             self.bound.pop(sid, None)
             await self.agent_desk.disconnected(sid)
 
-        sio.on("session_request", handler=session_request, namespace=namespace)
-        sio.on(self.user_message_evt, handler=handle_message, namespace=namespace)
+        sio.on("session_request", handler=never_silent(session_request), namespace=namespace)
+        sio.on(self.user_message_evt, handler=never_silent(handle_message), namespace=namespace)
         sio.on("session_end", handler=session_end, namespace=namespace)
         sio.on("disconnect", handler=disconnect, namespace=namespace)
         self.agent_desk = AgentDesk(sio, namespace, center, self.bot_message_evt, to_session)

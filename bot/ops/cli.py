@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
@@ -406,6 +407,22 @@ def cmd_cluster_down(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cluster_units(args: argparse.Namespace) -> int:
+    """Write the systemd units of the topology, filled for this checkout, into a folder."""
+    from bot.ops.stack import latest_model
+    from bot.ops.units import UnitValues, write_units
+
+    model = latest_model()
+    values = UnitValues(user=args.user, host=args.host, rasa_url=args.rasa_url,
+                        web_origin=args.web_origin,
+                        model=str(model) if model else "/srv/bank-assistant/model.tar.gz")
+    for path in write_units(Path(args.out), values):
+        print(path)
+    print("install: copy the units to /etc/systemd/system/, the drop-in for kamailio, haproxy, "
+          "redis-server and postgresql@15-main (docs/deploy.md), then `systemctl daemon-reload`")
+    return 0
+
+
 def _add_cluster_commands(commands: argparse._SubParsersAction) -> None:
     group = commands.add_parser(
         "cluster", help="the scaled-out topology on this machine (Kamailio, HAProxy, replicas)")
@@ -418,6 +435,17 @@ def _add_cluster_commands(commands: argparse._SubParsersAction) -> None:
     up.add_argument("--workers", type=int, default=2, help="`bot sip` workers (2)")
     up.set_defaults(handler=cmd_cluster_up)
     cluster_commands.add_parser("down", help="stop it").set_defaults(handler=cmd_cluster_down)
+    units = cluster_commands.add_parser(
+        "units", help="write the systemd units for running it on real machines (deploy/systemd)")
+    units.add_argument("--out", required=True, help="folder to write the units into")
+    units.add_argument("--user", default="bank", help="the account the services run as")
+    units.add_argument("--host", default="127.0.0.1",
+                       help="the address this machine's services listen on")
+    units.add_argument("--rasa-url", default="http://127.0.0.1:8080",
+                       help="the HTTP edge, for the SIP workers")
+    units.add_argument("--web-origin", default="https://chat.bank.example",
+                       help="the web chat's origin (CORS)")
+    units.set_defaults(handler=cmd_cluster_units)
 
 
 def _add_fetch_models_command(commands: argparse._SubParsersAction) -> None:

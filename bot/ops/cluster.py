@@ -19,12 +19,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from bot.channels.apology import apology
 from bot.config import PROJECT_ROOT, web_origins
+from bot.ops.children import Children
 from bot.ops.stack import (
     VENV_BIN,
     action_server_command,
@@ -120,6 +124,7 @@ class ClusterPlan:
     admin_networks: list[str] = field(default_factory=list)  # may reach the token API
     pike_density: int = 40  # SIP requests per 2 s from one address
     pids: dict[str, int] = field(default_factory=dict)
+    supervisor_pid: int | None = None  # `bot cluster up`'s supervisor (bot.ops.cluster.supervise)
 
     @property
     def http_url(self) -> str:
@@ -171,8 +176,17 @@ def _server_lines(name: str, ports: list[int], host: str, *, cookie: bool = Fals
     return "\n".join(lines)
 
 
+def no_replica_answer() -> str:
+    """What the HTTP edge answers a REST turn when no replica can take it: the assistant's
+    apology (bot.channels.apology) as a reply list, in every language."""
+    body = json.dumps([{"recipient_id": "", "text": apology(None)}], ensure_ascii=False)
+    return ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-cache\r\n"
+            f"Connection: close\r\n\r\n{body}\n")
+
+
 def haproxy_config(cluster: ClusterPlan) -> str:
     return render((DEPLOY_DIR / "haproxy.cfg").read_text(encoding="utf-8"), {
+        "no_replica_answer": cluster.folder / "no-replica.http",
         "http_host": cluster.host, "http_port": cluster.http_port,
         "action_port": cluster.action_edge_port,
         "max_connections": 2000, "rate_limit": cluster.rate_limit,
@@ -224,7 +238,12 @@ class Cluster:
 
     def __init__(self, cluster: ClusterPlan) -> None:
         self.plan = cluster
-        self.processes: dict[str, subprocess.Popen] = {}
+        self.children = Children()
+        self._watching = threading.Event()
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        return self.children.processes
 
     @property
     def logs(self) -> Path:
@@ -245,13 +264,17 @@ class Cluster:
 
     def _start(self, name: str, command: list[str], *, user: pwd.struct_passwd | None = None,
                **extra_env: str) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.environment(), **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            user=user.pw_uid if user else None, group=user.pw_gid if user else None,
-            extra_groups=[] if user else None)
-        self.plan.pids[name] = self.processes[name].pid
+        def start() -> subprocess.Popen:
+            with (self.logs / f"{name}.log").open("ab") as log:
+                process = subprocess.Popen(
+                    command, cwd=PROJECT_ROOT, env={**self.environment(), **extra_env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    user=user.pw_uid if user else None, group=user.pw_gid if user else None,
+                    extra_groups=[] if user else None)
+            self.plan.pids[name] = process.pid
+            return process
+
+        self.children.start(name, start)
 
     # --- the parts, in the order they start -----------------------------------------------
 
@@ -289,7 +312,8 @@ class Cluster:
             self._wait_http("haproxy", f"{self.plan.http_url}/webchat/", timeout)
             for number, port in enumerate(self.plan.sip_ports, start=1):
                 self.start_sip_worker(number, port)
-            self._start_sip_edge()
+            if self.plan.sip_ports:  # none: a chat-only topology (benchmarks)
+                self.start_sip_edge()
         except BaseException:
             self.stop()
             raise
@@ -352,6 +376,7 @@ class Cluster:
         (self.plan.folder / ADMIN_NETWORKS_FILE).write_text(
             "".join(f"{network}\n" for network in self.plan.admin_networks), encoding="utf-8")
         config = self.plan.folder / "haproxy.cfg"
+        (self.plan.folder / "no-replica.http").write_text(no_replica_answer(), encoding="utf-8")
         config.write_text(haproxy_config(self.plan), encoding="utf-8")
         self._start("haproxy", ["haproxy", "-db", "-f", str(config)])
         self._wait_tcp("haproxy", self.plan.http_port, 30)
@@ -374,7 +399,7 @@ class Cluster:
                                      self.plan.http_url],
                     BOT_SIP_RTP_PORTS=f"{first}-{first + 999}")
 
-    def _start_sip_edge(self) -> None:
+    def start_sip_edge(self) -> None:
         folder = self.plan.folder / "kamailio"
         folder.mkdir(exist_ok=True)
         key, cert = make_certificate(folder, self.plan.host)
@@ -421,19 +446,57 @@ class Cluster:
                                    f"see {self.logs / name}.log")
             time.sleep(0.5)
 
+    # --- supervision and faults ---------------------------------------------------------------
+
+    def check(self) -> list[str]:
+        """One look at every part: a dead one is started again after its delay
+        (bot.ops.supervision); what was done, one line each (also in logs/supervisor.log)."""
+        done = self.children.check()
+        if done:
+            self.plan.save()  # the new pids, for `bot cluster down`
+            with (self.logs / "supervisor.log").open("a", encoding="utf-8") as log:
+                for line in done:
+                    log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}\n")
+        return done
+
+    def watch(self, interval: float = 0.5) -> threading.Thread:
+        """Supervise from a thread (tests, benchmarks) until `stop`."""
+        self._watching.set()
+
+        def loop() -> None:
+            while self._watching.is_set():
+                self.check()
+                time.sleep(interval)
+
+        thread = threading.Thread(target=loop, name="cluster-supervisor", daemon=True)
+        thread.start()
+        return thread
+
+    def crash(self, name: str) -> None:
+        """End one part at once, as a crash would; supervision starts it again."""
+        self.children.kill(name, hold=False)
+
     def kill(self, name: str) -> None:
-        """End one part at once, as a crash would (fault tests)."""
-        os.killpg(self.plan.pids.pop(name), signal.SIGKILL)
-        process = self.processes.pop(name, None)
-        if process is not None:
-            process.wait(timeout=10)
+        """End one part at once, as a crash would, and keep it down until `release` (fault
+        tests: what callers get while it is down)."""
+        self.children.kill(name, hold=True)
+
+    def release(self, name: str) -> None:
+        """Start a part that `kill` keeps down."""
+        self.children.release(name)
 
     def stop(self) -> None:
-        stop_processes(self.plan.pids)
-        for process in self.processes.values():
-            process.wait(timeout=5)
-        self.processes.clear()
+        self._watching.clear()
+        if self.children.processes:
+            self.children.stop(signal_for=_stop_signal)
+        else:  # a topology this process did not start (loaded from its folder)
+            stop_processes(self.plan.pids)
         self.plan.pids.clear()
+
+
+def _stop_signal(name: str) -> int:
+    """PostgreSQL: SIGINT, its fast shutdown; every other part: SIGTERM."""
+    return signal.SIGINT if name == "postgres" else signal.SIGTERM
 
 
 def _as_user(user: pwd.struct_passwd | None) -> dict[str, object]:
@@ -455,7 +518,7 @@ def stop_processes(pids: dict[str, int], timeout: float = 15.0) -> None:
     shutdown), then SIGKILL for whatever is still there after `timeout`."""
     for name, pid in reversed(list(pids.items())):
         try:
-            os.killpg(pid, signal.SIGINT if name == "postgres" else signal.SIGTERM)
+            os.killpg(pid, _stop_signal(name))
         except ProcessLookupError:
             continue
     deadline = time.monotonic() + timeout
@@ -470,8 +533,14 @@ def new_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="bank-cluster-"))
 
 
-def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int) -> ClusterPlan:
-    """`bot cluster up`: start the topology in a new temporary folder and leave it running."""
+READY_FILE = "ready"
+
+
+def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int,
+       timeout: float = 600.0) -> ClusterPlan:
+    """`bot cluster up`: start the topology in a new temporary folder under a supervisor
+    process that stays (`python -m bot.ops.cluster FOLDER`: it restarts any part that dies),
+    and return once every part answers."""
     if POINTER.exists():
         raise ClusterError(f"a topology is already up in {POINTER.read_text().strip()}; "
                            "`bot cluster down` first")
@@ -481,21 +550,68 @@ def up(model: Path, *, rasa_replicas: int, action_servers: int, sip_workers: int
         missing.append("postgresql-15")
     if missing:
         raise ClusterError(f"missing {', '.join(missing)}: run scripts/setup.sh --topology")
-    cluster = Cluster(plan(new_folder(), model, rasa_replicas=rasa_replicas,
-                           action_servers=action_servers, sip_workers=sip_workers))
-    cluster.start()
+    cluster = plan(new_folder(), model, rasa_replicas=rasa_replicas,
+                   action_servers=action_servers, sip_workers=sip_workers)
+    (cluster.folder / "logs").mkdir(parents=True)
+    cluster.save()
+    log_path = cluster.folder / "logs" / "supervisor.log"
+    with log_path.open("ab") as log:
+        supervisor = subprocess.Popen(
+            [str(VENV_BIN / "python"), "-m", "bot.ops.cluster", str(cluster.folder)],
+            cwd=PROJECT_ROOT, env=rasa_environment(PYTHONPATH=str(PROJECT_ROOT)),
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
     POINTER.parent.mkdir(parents=True, exist_ok=True)
-    POINTER.write_text(str(cluster.plan.folder), encoding="utf-8")
-    return cluster.plan
+    POINTER.write_text(str(cluster.folder), encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while not (cluster.folder / READY_FILE).exists():
+        if supervisor.poll() is not None or time.monotonic() > deadline:
+            down()
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise ClusterError(f"the topology did not come up:\n{tail}")
+        time.sleep(0.5)
+    return ClusterPlan.load(cluster.folder)
 
 
 def down() -> Path | None:
-    """`bot cluster down`: stop what `up` started and delete its folder; None if nothing was up."""
+    """`bot cluster down`: stop the supervisor (which stops every part), then anything left,
+    and delete the folder; None if nothing was up."""
     if not POINTER.exists():
         return None
     folder = Path(POINTER.read_text(encoding="utf-8").strip())
     if (folder / STATE_FILE).exists():
-        stop_processes(ClusterPlan.load(folder).pids)
+        supervisor = ClusterPlan.load(folder).supervisor_pid
+        if supervisor is not None and _alive(supervisor):
+            os.killpg(supervisor, signal.SIGTERM)
+            deadline = time.monotonic() + 60
+            while _alive(supervisor) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        stop_processes(ClusterPlan.load(folder).pids)  # whatever the supervisor left behind
     shutil.rmtree(folder, ignore_errors=True)
     POINTER.unlink()
     return folder
+
+
+def supervise(folder: Path) -> int:
+    """The supervisor `up` leaves running: start the topology in `folder`, then restart any
+    part that dies (the rule of bot.ops.supervision; each restart is a line in
+    logs/supervisor.log) until SIGTERM, which stops them all."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    cluster_plan = ClusterPlan.load(folder)
+    cluster_plan.supervisor_pid = os.getpid()
+    cluster = Cluster(cluster_plan)
+    try:
+        cluster.start()
+        (folder / READY_FILE).touch()
+        while True:
+            cluster.check()
+            time.sleep(0.5)
+    except ClusterError as error:
+        print(f"bot cluster: {error}", flush=True)
+        return 1
+    finally:
+        cluster.stop()
+
+
+if __name__ == "__main__":
+    raise SystemExit(supervise(Path(sys.argv[1])))

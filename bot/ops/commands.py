@@ -149,10 +149,11 @@ def run() -> int:
             address = GatewayConfig.from_env().address
             print(f"Phone calls: {address} (SIP over UDP; logs in {config.log_dir}/sip.log)",
                   flush=True)
-        while all(process.poll() is None for process in stack.processes.values()):
-            time.sleep(1)
-        print("a service stopped; see the logs", file=sys.stderr)
-        return 1
+        while True:  # a service that dies is started again (bot.ops.supervision)
+            for line in stack.check():
+                print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stderr,
+                      flush=True)
+            time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
     finally:
@@ -166,8 +167,9 @@ def chat() -> int:
     try:
         stack.start_helpers()
         return subprocess.run(
-            [str(VENV_BIN / "rasa"), "shell", "--model", str(config.model), "--endpoints",
-             "endpoints.yml"], cwd=PROJECT_ROOT, env=config.environment()).returncode
+            [str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "shell", "--model",
+             str(config.model), "--endpoints", "endpoints.yml"],
+            cwd=PROJECT_ROOT, env=config.environment()).returncode
     except KeyboardInterrupt:
         return 0
     finally:

@@ -11,7 +11,9 @@ Before Rasa starts, every log record and printed line of the process is masked
 request body is bounded (`MAX_REQUEST_BYTES`, Sanic's `REQUEST_MAX_SIZE`, 100 MB by default):
 a larger one is answered 413 before it is read, let alone parsed. The HTTP API's texts are held
 to the channels' 1,000 characters (`bot.channels.api_guard`, a request middleware added to the
-app Rasa builds): a token holder cannot send NLU what a customer cannot.
+app Rasa builds): a token holder cannot send NLU what a customer cannot. And the server gets
+the processor that answers every failed turn with an apology instead of silence
+(`bot.channels.kept_turns`).
 
     python -m bot.ops.rasa_server run --model ... --enable-api
 """
@@ -72,6 +74,9 @@ def main(argv: list[str]) -> None:
     guard_the_api()
     from rasa.__main__ import main as rasa_main
 
+    from bot.channels.kept_turns import install
+
+    install()
     rasa_main()
 
 

@@ -1,7 +1,8 @@
 """Starting the assistant's services as child processes: SMTP sink, action server, Rasa server.
 
-`bot run` uses it to start everything with embedded defaults; the end-to-end tests use the same
-code on free ports, so what they test is what an operator runs.
+`bot run` uses it to start everything with embedded defaults and to restart a service that dies
+(`Stack.check`, the rule in bot.ops.supervision); the end-to-end tests use the same code on free
+ports, so what they test is what an operator runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
+from bot.ops.children import Children
 from bot.security.file_modes import PRIVATE_UMASK
 
 VENV_BIN = Path(sys.executable).parent
@@ -37,9 +39,9 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server (bot.ops.action_server: rasa_sdk with its logs masked). rasa_sdk has no
-    listen-address option: start it with SANIC_HOST set (its default, 0.0.0.0, faces the
-    network)."""
+    """The action server (bot.ops.action_server: rasa_sdk with its logs masked, bank work in a
+    thread pool); it listens on SANIC_HOST (default loopback; rasa_sdk's own, 0.0.0.0, faces
+    the network)."""
     return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
@@ -110,20 +112,32 @@ class Stack:
 
     def __init__(self, config: StackConfig) -> None:
         self.config = config
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.children = Children()
+
+    @property
+    def processes(self) -> dict[str, subprocess.Popen]:
+        return self.children.processes
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
-        """Start `name`; it and its log are owner-only whoever started the stack (a test too)."""
-        self.commands[name] = (command, extra_env)
+        """Start `name`; it and its log are owner-only whoever started the stack (a test too).
+        The same command starts it again after a crash (`check`) or a `restart`."""
         self.config.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(self.config.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                     0o600)
-        with os.fdopen(fd, "ab") as log:
-            self.processes[name] = subprocess.Popen(
-                command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                umask=PRIVATE_UMASK)
+
+        def start() -> subprocess.Popen:
+            fd = os.open(self.config.log_dir / f"{name}.log",
+                         os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "ab") as log:
+                return subprocess.Popen(
+                    command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
+                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    umask=PRIVATE_UMASK)
+
+        self.children.start(name, start)
+
+    def check(self) -> list[str]:
+        """One look at the services: a dead one is started again after its delay
+        (bot.ops.supervision); what was done, one line each, for the log."""
+        return self.children.check()
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""
@@ -151,9 +165,7 @@ class Stack:
 
     def restart(self, name: str, timeout: float = 240.0) -> None:
         """Stop one service and start it again as before (what a crash and a supervisor do)."""
-        terminate(self.processes[name])
-        command, extra_env = self.commands[name]
-        self._start(name, command, **extra_env)
+        self.children.restart(name)
         self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
@@ -174,28 +186,7 @@ class Stack:
             time.sleep(0.5)
 
     def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-        self.processes.clear()
-
-
-def terminate(process: subprocess.Popen, timeout: float = 15.0) -> None:
-    """SIGTERM to a process started in its own session (and its children), SIGKILL if it has
-    not ended within `timeout`."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        self.children.stop()
 
 
 def http_answers(url: str, needs: str) -> bool:

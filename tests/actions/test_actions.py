@@ -403,6 +403,44 @@ def test_tariff_notice_only_before_phone_hand_offs_to_an_agent(intent: str, voic
     assert "handoff" in dispatcher.messages[-1]["custom"]  # said before the transfer
 
 
+def complaint_turn(before: list[dict[str, Any]]) -> Tracker:
+    """A web user reporting a complaint in a session whose events so far are `before`."""
+    events = [{"event": "session_started", "timestamp": 1000.0}, *before,
+              {"event": "user", "text": "3", "parse_data": {"intent": {"name": "complaint"}}}]
+    latest = {"intent": {"name": "complaint", "confidence": 1.0}, "entities": [], "text": "3"}
+    return Tracker("retry-1", {"language": "en", "output_mode": "text"}, latest, events, False,
+                   None, {}, "action_listen")
+
+
+def recorded(track: Tracker) -> tuple[str, int]:
+    events, dispatcher = run(ActionHandoff(), track)
+    handoff = dispatcher.messages[-1]["custom"]["handoff"]
+    return slots_of(events)["complaint_reference"], handoff["id"]
+
+
+def test_a_complaint_asked_again_after_a_lost_answer_is_recorded_once() -> None:
+    """The first try recorded it but its answer never reached the conversation (the turn was
+    taken back): the retry reads back the same complaint and hand-off."""
+    first = recorded(complaint_turn([]))
+    assert recorded(complaint_turn([])) == first
+    said = {"event": "user", "text": "3", "parse_data": {"intent": {"name": "complaint"}}}
+    taken_back = [said,
+                  {"event": "slot", "name": "complaint_reference", "value": first[0]},
+                  {"event": "slot", "name": "handoff_queue", "value": "agent"},
+                  {"event": "rewind"}]  # UserUtteranceReverted
+    assert recorded(complaint_turn(taken_back)) == first
+
+
+def test_a_second_complaint_in_a_conversation_is_a_new_one() -> None:
+    first = recorded(complaint_turn([]))
+    said = {"event": "user", "text": "3", "parse_data": {"intent": {"name": "complaint"}}}
+    told = [said,
+            {"event": "slot", "name": "complaint_reference", "value": first[0]},
+            {"event": "slot", "name": "handoff_queue", "value": "agent"}]
+    second = recorded(complaint_turn(told))
+    assert second[0] != first[0] and second[1] != first[1]
+
+
 def test_a_hand_off_goes_on_the_agent_desk_with_a_masked_transcript(bank: Path) -> None:
     from bot.bank.contact_center import ContactCenter
     from bot.bank.db import session_factory

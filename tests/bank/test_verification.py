@@ -3,6 +3,8 @@ one answer for every failed card check, lockout, and the audit log."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import pytest
@@ -17,7 +19,7 @@ from bot.bank.access import (
     ServiceMenu,
     service_refusal,
 )
-from bot.bank.db import session_factory
+from bot.bank.db import DatabaseLimits, make_engine, session_factory
 from bot.bank.demo import (
     DEMO_CUSTOMERS,
     DEMO_OTHER_CUSTOMERS_NUMBER,
@@ -487,3 +489,32 @@ def test_malformed_customer_numbers_are_not_guesses(verifier: Verifier) -> None:
     for _ in range(5):
         assert _guess(verifier, GENTIAN.phone, "12").problem is not None
     assert _guess(verifier, GENTIAN.phone, GENTIAN.customer_number).verified
+
+
+@pytest.mark.parametrize("bank_url", ["postgresql"], indirect=True)
+def test_concurrent_wrong_pins_on_two_action_servers_lock_after_exactly_three(
+    bank_url: str, card_key: bytes
+) -> None:
+    """Two action servers (each its own engine and pool) checking wrong PINs for one card at the
+    same moment: the row lock serialises them, so exactly three are counted and the third locks
+    the card; the rest find it locked. (PostgreSQL: SQLite has one writer, the file.)"""
+    servers = [Verifier(session_factory(make_engine(bank_url, DatabaseLimits(lock_wait_s=30))),
+                        card_key) for _ in range(2)]
+    credit = ARBEN.card(CardKind.CREDIT)
+    line = line_of(servers[0], ARBEN.phone)
+    tries = 6
+    barrier = threading.Barrier(tries)
+
+    def wrong(index: int) -> VerificationResult:
+        barrier.wait()
+        return servers[index % 2].verify_card(line, credit.number, wrong_pin(credit),
+                                              ServiceMenu.CARD)
+
+    with ThreadPoolExecutor(tries) as pool:
+        assert list(pool.map(wrong, range(tries))) == [NOT_VERIFIED] * tries
+    with servers[0]._sessions() as session:
+        card = session.scalar(select(Card).where(Card.last_four == credit.number[-4:]))
+        outcomes = sorted(session.scalars(select(VerificationAttempt.outcome)))
+    assert card.failed_pin_attempts == 3 and card.self_service_locked_at is not None
+    assert outcomes == sorted(["wrong_pin"] * 2 + ["wrong_pin_locked"] + ["locked"] * 3)
+    assert servers[1].verify_card(line, credit.number, credit.pin, ServiceMenu.CARD) == NOT_VERIFIED

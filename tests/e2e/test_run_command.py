@@ -1,8 +1,8 @@
 """`bot run`, the README's run command, starts every service: web chat, REST, SIP gateway.
 
-The other end-to-end tests share a stack started by the test fixture; this one starts the
-assistant exactly as an operator does (`python -m bot run`, embedded defaults, a fresh `var/`),
-on free ports so that it cannot collide with anything, and talks to each service as a user.
+The other end-to-end tests share a stack started by the test fixture; these talk to the
+assistant started exactly as an operator does (`python -m bot run`, the `assistant` fixture in
+conftest.py, shared with test_faults.py) and end by stopping it as an operator does.
 """
 
 from __future__ import annotations
@@ -11,68 +11,14 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
-from bot.ops.stack import terminate
+from tests.e2e.conftest import RunningAssistant
 from tests.support import free_port
-
-pytestmark = pytest.mark.usefixtures("model")  # a trained model in models/
-
-
-class RunningAssistant:
-    def __init__(self, process: subprocess.Popen[str], env: dict[str, str], var_dir: Path) -> None:
-        self.process = process
-        self.env = env
-        self.var_dir = var_dir
-        self.rasa_url = f"http://127.0.0.1:{env['BOT_RASA_PORT']}"
-        self.sip_port = int(env["BOT_SIP_PORT"])
-
-
-def _wait_for_line(process: subprocess.Popen[str], needle: str, timeout: float) -> list[str]:
-    deadline = time.monotonic() + timeout
-    lines: list[str] = []
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            if process.poll() is not None:
-                break
-            continue
-        lines.append(line)
-        if needle in line:
-            return lines
-    pytest.fail(f"`bot run` never printed {needle!r}:\n{''.join(lines)}")
-
-
-@pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssistant]:
-    var_dir = tmp_path_factory.mktemp("run-var")
-    first_rtp = free_port() & ~1
-    env = dict(
-        os.environ,
-        RASA_TELEMETRY_ENABLED="false",
-        BOT_VAR_DIR=str(var_dir),
-        BOT_RASA_PORT=str(free_port()),
-        BOT_ACTION_PORT=str(free_port()),
-        BOT_SMTP_PORT=str(free_port()),
-        BOT_SIP_PORT=str(free_port()),
-        BOT_SIP_RTP_PORTS=f"{first_rtp}-{first_rtp + 20}",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=PROJECT_ROOT, env=env, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        _wait_for_line(process, "Phone calls:", timeout=360)
-        yield RunningAssistant(process, env, var_dir)
-    finally:
-        terminate(process, timeout=60)
 
 
 def test_web_chat_page_and_rest_channel_answer(assistant: RunningAssistant) -> None:

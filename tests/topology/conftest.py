@@ -1,10 +1,14 @@
 """The whole scaled-out topology (bot/ops/cluster.py) on loopback, once for the package.
 
+The topology is supervised as `bot cluster up`'s is (a thread here): a part that dies is
+started again, unless a fault test keeps it down (`Cluster.kill` ... `release`).
+
 Its HTTP edge passes Rasa's token API from 127.0.0.3 only (as if that were the operator's admin
 network; every other test speaks from 127.0.0.1).
 
 Set BOT_TOPOLOGY_FOLDER to the folder of a topology `bot cluster up` started to run the tests
-against it instead (quicker while working on them; the fault tests kill parts of it).
+against it instead (quicker while working on them); the fault tests, which stop and start parts
+themselves, are skipped then (its supervisor is another process).
 """
 
 from __future__ import annotations
@@ -32,8 +36,17 @@ def topology() -> Iterator[Cluster]:
     cluster_plan.admin_networks = ["127.0.0.3/32"]
     cluster = Cluster(cluster_plan)
     cluster.start()
+    cluster.watch()
     try:
         yield cluster
     finally:
         cluster.stop()
         shutil.rmtree(cluster.plan.folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def own_topology(topology: Cluster) -> Cluster:
+    """The topology, for a test that stops and starts its parts (not one `bot cluster up` runs)."""
+    if not topology.processes:
+        pytest.skip("the parts of a `bot cluster up` topology are its supervisor's")
+    return topology

@@ -1,8 +1,10 @@
 """The topology end to end, through its edges, and the faults it must survive (issue 12).
 
 One topology for the module (tests/topology/conftest.py): PostgreSQL, Redis, 2 Rasa replicas and
-2 action servers behind HAProxy, 2 `bot sip` workers behind Kamailio, all on loopback. The tests
-run in file order: the ones that need every part first, then those that kill one.
+2 action servers behind HAProxy, 2 `bot sip` workers behind Kamailio, all on loopback and
+supervised. The tests run in file order: the ones that need every part first, then the faults a
+customer must never hear as silence (a part down, then back), then those that kill one part for
+good.
 """
 
 from __future__ import annotations
@@ -18,14 +20,19 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing, contextmanager
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
+from bot.channels.apology import APOLOGY, apology
 from bot.ops.cluster import Cluster
+from bot.ops.stack import http_answers
 from tests.sip.caller import Caller
 from tests.support import Conversation
 
@@ -414,21 +421,130 @@ def test_an_agent_on_one_replica_takes_over_a_customer_on_the_other(topology: Cl
         agent.client.disconnect()
 
 
-# --- faults: one part killed, the rest carries on ---------------------------------------------
+# --- faults a customer hears as an apology, never silence; then it works again -----------------
 
 
-def test_killing_a_sip_worker_sends_new_calls_to_the_other_within_5s(topology: Cluster) -> None:
-    survivor = topology.plan.sip_ports[1]
+def bank_rows(cluster: Cluster, table: str) -> int:
+    with closing(psycopg2.connect(cluster.plan.database_url("bank"))) as db, \
+            db.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (our table names)
+        return cursor.fetchone()[0]
+
+
+@contextmanager
+def locked_table(cluster: Cluster, table: str) -> Iterator[None]:
+    """Another client holds `table` locked, as a long migration or report would."""
+    with closing(psycopg2.connect(cluster.plan.database_url("bank"))) as db:
+        with db.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")  # noqa: S608
+        try:
+            yield
+        finally:
+            db.rollback()
+
+
+def individual_menu(cluster: Cluster) -> Conversation:
+    web_user = Conversation(cluster.plan.http_url)
+    web_user.say("/greet")
+    web_user.say("2")
+    web_user.say("1")
+    assert web_user.custom("menu") == "individual"
+    return web_user
+
+
+def until(conversation: Conversation, text: str, answered: Callable[[Conversation], bool],
+          timeout: float = 120.0) -> None:
+    """The customer sends `text` again every second until `answered` (the assistant is back)."""
+    deadline = time.monotonic() + timeout
+    conversation.say(text)
+    while not answered(conversation) and time.monotonic() < deadline:
+        time.sleep(1)
+        conversation.say(text)
+    assert answered(conversation), conversation.replies
+
+
+def test_a_locked_bank_table_mid_complaint_gets_an_apology_and_the_retry_records_once(
+        topology: Cluster) -> None:
+    complaints, handoffs = bank_rows(topology, "complaints"), bank_rows(topology, "handoffs")
+    customer, other = individual_menu(topology), Conversation(topology.plan.http_url)
+    with locked_table(topology, "handoffs"):
+        customer.say("3")  # the complaint is written; its hand-off waits for the lock, gives up
+        assert customer.replies[0]["text"] == APOLOGY["en"]
+        assert customer.custom("menu") == "individual"  # asked again where they were
+        other.say("/greet")  # another conversation is not held up
+        assert other.custom("menu") == "language"
+    assert bank_rows(topology, "complaints") == complaints + 1  # the first try got that far
+    customer.say("3")  # tried again: the same complaint is read back, nothing twice
+    assert "ANK-" in customer.text() and customer.custom("handoff")["reason"] == "complaint"
+    assert bank_rows(topology, "complaints") == complaints + 1
+    assert bank_rows(topology, "handoffs") == handoffs + 1
+
+
+def test_crashed_action_servers_are_started_again_and_the_complaint_recorded_once(
+        own_topology: Cluster) -> None:
+    """Both action servers crash in the middle of a complaint: an apology while they are down,
+    the supervisor starts them again, the customer's retry records the complaint once."""
+    servers = [f"actions{n}" for n in range(1, len(own_topology.plan.action_ports) + 1)]
+    before = {name: own_topology.plan.pids[name] for name in servers}
+    complaints, handoffs = (bank_rows(own_topology, "complaints"),
+                            bank_rows(own_topology, "handoffs"))
+    customer = individual_menu(own_topology)
+    for name in servers:
+        own_topology.crash(name)
+    customer.say("3")
+    assert customer.replies[0]["text"] == APOLOGY["en"]
+    until(customer, "3", lambda c: "ANK-" in c.text())
+    assert bank_rows(own_topology, "complaints") == complaints + 1
+    assert bank_rows(own_topology, "handoffs") == handoffs + 1
+    for name, port in zip(servers, own_topology.plan.action_ports, strict=True):
+        assert own_topology.plan.pids[name] != before[name]
+        assert http_answers(f"http://{own_topology.plan.host}:{port}/health", "ok")
+    log = (own_topology.logs / "supervisor.log").read_text()
+    assert "actions1 exited (code -9); restarting in 1 s" in log
+
+
+@pytest.mark.parametrize("store", ["postgres", "redis"])
+def test_a_store_down_gets_apologies_and_the_assistant_recovers_by_itself(
+        own_topology: Cluster, store: str) -> None:
+    """PostgreSQL (conversations and bank) or Redis (the lock store) down: every message is
+    answered with an apology; once it is back, conversations go on where they were."""
+    customer = Conversation(own_topology.plan.http_url)
+    start_verified(customer, "registered_debit")
+    complaints = bank_rows(own_topology, "complaints")
+    own_topology.kill(store)
+    try:
+        customer.say("1", metadata={"language": "en"})  # a client that says its language
+        assert (customer.status, customer.text()) == (200, APOLOGY["en"])
+        customer.say("1")  # one that does not: the apology in both languages
+        assert customer.text() == apology(None)
+        newcomer = Conversation(own_topology.plan.http_url)
+        newcomer.say("/greet")
+        assert newcomer.text() == apology(None)
+    finally:
+        own_topology.release(store)
+    until(customer, "1", lambda c: "64,210.40 ALL" in c.text())
+    assert customer.custom("menu") == "linked_balance_done"  # still verified, same menu
+    complainer = individual_menu(own_topology)
+    complainer.say("3")
+    assert "ANK-" in complainer.text()
+    assert bank_rows(own_topology, "complaints") == complaints + 1
+
+
+# --- faults: one part killed for good, the rest carries on ---------------------------------------
+
+
+def test_killing_a_sip_worker_sends_new_calls_to_the_other_within_5s(own_topology: Cluster) -> None:
+    survivor = own_topology.plan.sip_ports[1]
 
     async def main() -> tuple[float, list[int]]:
-        topology.kill("sip1")
+        own_topology.kill("sip1")
         killed = time.monotonic()
-        first = await place_call(topology)
+        first = await place_call(own_topology)
         noticed = time.monotonic() - killed
         ports = [worker_port(first)]
         await end(first)
         for _ in range(4):
-            caller = await place_call(topology)
+            caller = await place_call(own_topology)
             ports.append(worker_port(caller))
             await end(caller)
         return noticed, ports
@@ -438,10 +554,10 @@ def test_killing_a_sip_worker_sends_new_calls_to_the_other_within_5s(topology: C
     assert noticed < 5.0, noticed
 
 
-def test_killing_an_action_server_keeps_banking_answers_coming(topology: Cluster) -> None:
-    web_user = Conversation(topology.plan.http_url)
+def test_killing_an_action_server_keeps_banking_answers_coming(own_topology: Cluster) -> None:
+    web_user = Conversation(own_topology.plan.http_url)
     start_verified(web_user, "registered_debit")
-    topology.kill("actions1")
+    own_topology.kill("actions1")
     for _ in range(3):
         web_user.say("1")
         assert "64,210.40 ALL" in web_user.text()
@@ -449,15 +565,27 @@ def test_killing_an_action_server_keeps_banking_answers_coming(topology: Cluster
         assert web_user.custom("menu") == "accounts"
 
 
-def test_killing_a_rasa_replica_keeps_each_conversation_where_it_was(topology: Cluster) -> None:
-    callers = [Conversation(topology.plan.http_url) for _ in range(4)]
+def test_killing_a_rasa_replica_keeps_each_conversation_where_it_was(own_topology: Cluster) -> None:
+    callers = [Conversation(own_topology.plan.http_url) for _ in range(4)]
     for conversation in callers:
         start_verified(conversation, "registered_debit")
-    topology.kill("rasa1")
+    own_topology.kill("rasa1")
     for conversation in callers:
         conversation.say("1")  # served by the other replica: still verified, same menu
         assert "64,210.40 ALL" in conversation.text()
         assert conversation.custom("menu") == "linked_balance_done"
-    fresh = Conversation(topology.plan.http_url)
+    fresh = Conversation(own_topology.plan.http_url)
     fresh.say("/greet")
     assert fresh.custom("menu") == "language"
+
+
+def test_with_no_replica_left_the_edge_answers_the_apology(own_topology: Cluster) -> None:
+    own_topology.kill("rasa2")  # rasa1 is already down (above)
+    deadline = time.monotonic() + 10
+    web_user = Conversation(own_topology.plan.http_url)
+    while time.monotonic() < deadline:  # until HAProxy's checks have taken rasa2 out
+        web_user.say("/greet")
+        if web_user.text() == apology(None):
+            break
+        time.sleep(0.5)
+    assert (web_user.status, web_user.text()) == (200, apology(None))
