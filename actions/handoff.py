@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
-from actions.conversation import is_voice, language, latest_intent
+from actions.conversation import AnswerAction, is_voice, language, latest_intent
+from actions.presentation import reference as said_reference
 from bot.payloads import HandoffPayload, HandoffQueue
 
 # intent -> (queue, what the caller hears first)
@@ -65,12 +66,12 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQ
     return [SlotSet("handoff_queue", payload.queue.value)]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(AnswerAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> list[dict[str, Any]]:
         intent = latest_intent(tracker) or "talk_to_agent"
         queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
         events: list[dict[str, Any]] = []
@@ -82,7 +83,9 @@ class ActionHandoff(Action):
                 channel="voice" if is_voice(tracker) else "web",
                 summary="complaint reported through the assistant; details taken by the agent",
             )
-            dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
+            dispatcher.utter_message(
+                response="utter_complaint_recorded",
+                reference=said_reference(reference, language(tracker), is_voice(tracker)))
             events.append(SlotSet("complaint_reference", reference))
             extra["complaint_reference"] = reference
         else:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
 from actions.conversation import (
+    AnswerAction,
     caller_line,
     chosen_by_key,
     is_voice,
@@ -25,8 +26,8 @@ from actions.conversation import (
     latest_intent,
 )
 from actions.handoff import hand_off
-from actions.menus import present
-from actions.presentation import amount, currency, day, masked_email
+from actions.menus import current_menu, present
+from actions.presentation import amount, count_of, currency, day, masked_email
 from actions.requests import METHOD_CHOICES, REQUESTS, SERVICE_INTENTS, Request
 from actions.verification_state import (
     CARD_TOKEN_SLOT,
@@ -35,7 +36,7 @@ from actions.verification_state import (
     VerificationOutcome,
 )
 from bot.bank.access import AccessDecision, Menu, Method, Refusal, Service, methods_for
-from bot.bank.statements import card_transactions_email, statement_email
+from bot.bank.statements import balances_email, card_transactions_email, statement_email
 from bot.mail.mailer import Mailer
 from bot.payloads import HandoffQueue
 
@@ -57,6 +58,11 @@ ACCOUNT_KINDS = {
     "en": {"current": "current account", "savings": "savings account"},
 }
 FORM_SLOTS = ("card_number", "card_pin", "customer_number", CARD_TOKEN_SLOT)
+# More accounts than this take over ~20 s to hear (bench/prompt_audio_bench.py): the caller
+# hears how many there are first and chooses to hear them all or get them by email (issue 15).
+MAX_READ_OUT_ACCOUNTS = 3
+# In these menus the caller has chosen to hear every balance (key 1, "repeat", or in words).
+FULL_READ_OUT_MENUS = frozenset({"all_balances_summary", "all_balances_done"})
 
 
 def _needs(kind: str | None, pending: str, menu: Menu) -> Events:
@@ -68,12 +74,12 @@ def _needs(kind: str | None, pending: str, menu: Menu) -> Events:
     return events
 
 
-class ActionService(Action):
+class ActionService(AnswerAction):
     def name(self) -> str:
         return "action_service"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> Events:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> Events:
         raw_outcome = tracker.get_slot(OUTCOME_SLOT)
         events: Events = [SlotSet("verification_needed", None)]
         if raw_outcome is not None:  # a verification form has just ended
@@ -200,6 +206,11 @@ async def last_card_transaction(customer_id: int, dispatcher: CollectingDispatch
     return present("last_transaction_done", dispatcher, tracker)
 
 
+def _shown(address: str, tracker: Tracker) -> str:
+    """The address as the caller is told it (masked; spoken on the phone)."""
+    return masked_email(address, language(tracker), is_voice(tracker))
+
+
 async def _email_or_refuse(customer_id: int, dispatcher: CollectingDispatcher) -> str | None:
     address = backend().repository.customer_email(customer_id)
     if address is None:
@@ -226,7 +237,8 @@ async def card_transactions(customer_id: int, dispatcher: CollectingDispatcher,
     if not await _send(services.mailer, message):
         dispatcher.utter_message(response="utter_email_failed")
         return present("card", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_card_transactions_sent", email=masked_email(address))
+    dispatcher.utter_message(response="utter_card_transactions_sent",
+                             email=_shown(address, tracker))
     return present("card_transactions_done", dispatcher, tracker)
 
 
@@ -250,6 +262,12 @@ async def all_balances(customer_id: int, dispatcher: CollectingDispatcher,
     if not accounts:
         dispatcher.utter_message(response="utter_no_accounts")
         return present("accounts", dispatcher, tracker)
+    if len(accounts) > MAX_READ_OUT_ACCOUNTS and current_menu(tracker) not in FULL_READ_OUT_MENUS:
+        currencies = len({a.currency for a in accounts})
+        dispatcher.utter_message(response="utter_balances_summary",
+                                 accounts=count_of(len(accounts), "account", lang, voice),
+                                 currencies=count_of(currencies, "currency", lang, voice))
+        return present("all_balances_summary", dispatcher, tracker)
     lines = [f"{ACCOUNT_KINDS[lang][a.kind]} {currency(a.currency, lang, voice)}: "
              f"{amount(a.available_balance, a.currency, lang, voice)}" for a in accounts]
     dispatcher.utter_message(response="utter_all_balances", balances="; ".join(lines))
@@ -279,8 +297,26 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
         return events + present("accounts", dispatcher, tracker)
     dispatcher.utter_message(response="utter_statement_sent",
                              currency=currency(code, lang, voice, before_noun=True),
-                             email=masked_email(address))
+                             email=_shown(address, tracker))
     return events + present("accounts", dispatcher, tracker)
+
+
+async def balances_by_email(customer_id: int, dispatcher: CollectingDispatcher,
+                            tracker: Tracker) -> Events:
+    """The balances in all currencies sent to the registered address instead of read out."""
+    address = await _email_or_refuse(customer_id, dispatcher)
+    if address is None:
+        return present("accounts", dispatcher, tracker)
+    services = backend()
+    accounts = services.repository.accounts(customer_id)
+    if not accounts:
+        dispatcher.utter_message(response="utter_no_accounts")
+        return present("accounts", dispatcher, tracker)
+    if not await _send(services.mailer, balances_email(address, accounts, language(tracker))):
+        dispatcher.utter_message(response="utter_email_failed")
+        return present("accounts", dispatcher, tracker)
+    dispatcher.utter_message(response="utter_balances_sent", email=_shown(address, tracker))
+    return present("accounts", dispatcher, tracker)
 
 
 SERVICES = {
@@ -290,4 +326,5 @@ SERVICES = {
     Service.LINKED_BALANCE: linked_balance,
     Service.ALL_BALANCES: all_balances,
     Service.STATEMENT_EMAIL: statement,
+    Service.BALANCES_EMAIL: balances_by_email,
 }

@@ -18,7 +18,8 @@ Rules applied by `decide`, in this order (the first that matches wins):
    number + PIN from any line, of a card the customer holds active. Otherwise nothing
    (`METHOD_NOT_ALLOWED`). A web user never has caller ID and so never an own number.
 4. Services (spec 2, rows 1 to 5):
-   - accounts menu: balances in all currencies and statements by email, always; the balance of
+   - accounts menu: balances in all currencies (read out, or by email when the list is long:
+     issue 15) and statements by email, always; the balance of
      the account linked to the debit card only for a holder of an active debit card (rows 1, 2,
      5: "if any"; resolution R2: a customer without a card has no linked account, row 3);
    - card menu: only after card number + PIN, and only for a holder of an active credit card,
@@ -90,6 +91,7 @@ class Service(StrEnum):
     LINKED_BALANCE = "linked_balance"
     ALL_BALANCES = "all_balances"
     STATEMENT_EMAIL = "statement_email"
+    BALANCES_EMAIL = "balances_email"  # the balances in all currencies, sent instead of read
 
 
 class Refusal(StrEnum):
@@ -116,7 +118,9 @@ MENU_SERVICES: Mapping[Menu, tuple[Service, ...]] = MappingProxyType(
         ),
     }
 )
-EMAIL_SERVICES = frozenset({Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL})
+EMAIL_SERVICES = frozenset(
+    {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL, Service.BALANCES_EMAIL}
+)
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,7 @@ def _proof_accepted(proof: Proof, customer: CustomerFacts, status: LineStatus) -
 
 
 def _services(customer: CustomerFacts, proof: Proof) -> frozenset[Service]:
-    services = {Service.ALL_BALANCES, Service.STATEMENT_EMAIL}
+    services = {Service.ALL_BALANCES, Service.BALANCES_EMAIL, Service.STATEMENT_EMAIL}
     if customer.has_debit_card:
         services.add(Service.LINKED_BALANCE)
     if proof.method is Method.CARD_PIN and customer.has_credit_card:

@@ -26,6 +26,7 @@ from actions.verification import ValidateCardForm, ValidateCustomerNumberForm
 from bot.bank.access import CardKind
 from bot.bank.db import init_database
 from bot.bank.demo import DEMO_UNKNOWN_CARD, demo_customer
+from bot.menus import menu_for
 from bot.security.trust import signed_caller_metadata
 
 CARD_KEY = bytes.fromhex("22" * 32)
@@ -221,12 +222,13 @@ def test_r2_no_card_customer_is_not_offered_the_linked_balance() -> None:
     events, dispatcher = run(ActionService(), tracker(slots, intent="account_info"))
     menu = _menu_message(dispatcher)
     assert "1" not in menu["custom"]["keys"] and {"2", "3"} <= set(menu["custom"]["keys"])
-    assert "linked" not in menu["custom"]["speech"] and "linked" not in menu["text"]
+    assert "debit" not in menu["custom"]["speech"] and "debit" not in menu["text"]
+    assert "debit" in menu_for("accounts").spoken("en")  # what the others hear
     assert all(not b["title"].startswith("1 ") for b in menu["buttons"])
-    assert slots_of(events)["allowed_services"] == ["all_balances", "statement_email"]
+    allowed = ["all_balances", "balances_email", "statement_email"]
+    assert slots_of(events)["allowed_services"] == allowed
     # the key that is not offered is an unknown key, as in any menu
-    pressed = {**slots, "menu": "accounts", "allowed_services": ["all_balances",
-                                                                   "statement_email"]}
+    pressed = {**slots, "menu": "accounts", "allowed_services": allowed}
     events, dispatcher = run(ActionMenuKey(), tracker(pressed, intent="press_key", text="1"))
     assert responses(dispatcher) == ["utter_invalid_key"]
 
