@@ -38,7 +38,12 @@ from actions.verification_state import (
 )
 from bot.bank.access import AccessDecision, Menu, Method, Refusal, Service, methods_for
 from bot.bank.repository import AccountBalance
-from bot.bank.statements import balances_email, card_transactions_email, statement_email
+from bot.bank.statements import (
+    EmailParts,
+    balances_email,
+    card_transactions_email,
+    statement_email,
+)
 from bot.i18n import Lang
 from bot.mail.mailer import Mailer
 from bot.payloads import HandoffQueue
@@ -234,20 +239,26 @@ async def _send(mailer: Mailer, message) -> bool:
     return True
 
 
+async def _deliver(message: EmailParts, dispatcher: CollectingDispatcher, tracker: Tracker,
+                   sent: str, menu: str, failed_menu: str, **values: str) -> Events:
+    """Send the email; say it went to the (masked) address and offer `menu`, or say it failed
+    and offer `failed_menu`."""
+    if not await _send(backend().mailer, message):
+        dispatcher.utter_message(response="utter_email_failed")
+        return present(failed_menu, dispatcher, tracker)
+    dispatcher.utter_message(response=sent, email=_shown(message[0], tracker), **values)
+    return present(menu, dispatcher, tracker)
+
+
 async def card_transactions(customer_id: int, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Events:
     address = await _email_or_refuse(customer_id, dispatcher)
     if address is None:
         return present("card", dispatcher, tracker)
-    services = backend()
-    transactions = services.repository.card_transactions_since_cutoff(customer_id)
+    transactions = backend().repository.card_transactions_since_cutoff(customer_id)
     message = card_transactions_email(address, transactions, language(tracker))
-    if not await _send(services.mailer, message):
-        dispatcher.utter_message(response="utter_email_failed")
-        return present("card", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_card_transactions_sent",
-                             email=_shown(address, tracker))
-    return present("card_transactions_done", dispatcher, tracker)
+    return await _deliver(message, dispatcher, tracker, "utter_card_transactions_sent",
+                          "card_transactions_done", "card")
 
 
 async def linked_balance(customer_id: int, dispatcher: CollectingDispatcher,
@@ -312,13 +323,9 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
         return events + present("currency", dispatcher, tracker)
     transactions = services.repository.account_transactions(customer_id, code)
     message = statement_email(address, code, accounts, transactions, lang)
-    if not await _send(services.mailer, message):
-        dispatcher.utter_message(response="utter_email_failed")
-        return events + present("accounts", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_statement_sent",
-                             currency=currency(code, lang, voice, before_noun=True),
-                             email=_shown(address, tracker))
-    return events + present("accounts", dispatcher, tracker)
+    return events + await _deliver(message, dispatcher, tracker, "utter_statement_sent",
+                                   "accounts", "accounts",
+                                   currency=currency(code, lang, voice, before_noun=True))
 
 
 async def balances_by_email(customer_id: int, dispatcher: CollectingDispatcher,
@@ -327,16 +334,13 @@ async def balances_by_email(customer_id: int, dispatcher: CollectingDispatcher,
     address = await _email_or_refuse(customer_id, dispatcher)
     if address is None:
         return present("accounts", dispatcher, tracker)
-    services = backend()
-    accounts = services.repository.accounts(customer_id)
+    accounts = backend().repository.accounts(customer_id)
     if not accounts:
         dispatcher.utter_message(response="utter_no_accounts")
         return present("accounts", dispatcher, tracker)
-    if not await _send(services.mailer, balances_email(address, accounts, language(tracker))):
-        dispatcher.utter_message(response="utter_email_failed")
-        return present("accounts", dispatcher, tracker)
-    dispatcher.utter_message(response="utter_balances_sent", email=_shown(address, tracker))
-    return present("accounts", dispatcher, tracker)
+    message = balances_email(address, accounts, language(tracker))
+    return await _deliver(message, dispatcher, tracker, "utter_balances_sent", "accounts",
+                          "accounts")
 
 
 SERVICES = {

@@ -27,12 +27,11 @@ import secrets
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.voice_turn_bench import assistant_stack  # noqa: E402
 from bot.bank.access import CardKind  # noqa: E402
 from bot.bank.demo import demo_customer  # noqa: E402
 from bot.designer.prompt_audio import (  # noqa: E402
@@ -41,7 +40,6 @@ from bot.designer.prompt_audio import (  # noqa: E402
     menu_prompt_seconds,
 )
 from bot.i18n import LANGUAGES  # noqa: E402
-from bot.ops.stack import init_demo_bank, latest_model, running, scratch_config  # noqa: E402
 from bot.security.secret_keys import trust_key  # noqa: E402
 from bot.voice.assistant import AssistantClient  # noqa: E402
 from bot.voice.call_io import CallerEvent  # noqa: E402
@@ -77,17 +75,6 @@ def paths() -> list[tuple[str, str, list[str]]]:
         ("POS technical support", BUSINESS.phone, ["2", "1"]),
         ("business: other information (agent)", BUSINESS.phone, ["2", "2"]),
     ]
-
-
-@contextmanager
-def assistant_stack(folder: Path, key: bytes) -> Iterator[str]:
-    model = latest_model()
-    if model is None:
-        raise SystemExit("no trained model in models/: run `bot train` first")
-    config = scratch_config(folder, model, trust_key_hex=key.hex())
-    init_demo_bank(config)
-    with running(config) as stack:
-        yield stack.config.rasa_url
 
 
 async def one_path(assistant: AssistantClient, voice: VoiceServices, caller: str, lang: str,

@@ -18,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend as backend_module
 from actions.handoff import ActionHandoff
-from actions.navigation import ActionMenuKey
+from actions.navigation import ActionMenuKey, ActionSetLanguage
 from actions.presentation import currency
+from actions.reply import ActionReply
 from actions.services import ActionService
 from actions.session import ActionSessionStart
 from actions.verification import ValidateCardForm, ValidateCustomerNumberForm
@@ -400,3 +401,75 @@ def test_tariff_notice_only_before_phone_hand_offs_to_an_agent(intent: str, voic
     _, dispatcher = run(ActionHandoff(), tracker(slots, intent=intent))
     assert responses(dispatcher) == heard
     assert "handoff" in dispatcher.messages[-1]["custom"]  # said before the transfer
+
+
+def _said_in(lang: str | None, text: str, intent: str, **slots: Any) -> Tracker:
+    """A message as the NLU gives it: with the language it found (None: keys, unclear)."""
+    latest: dict[str, Any] = {"intent": {"name": intent, "confidence": 1.0}, "entities": [],
+                              "text": text}
+    if lang is not None:
+        latest["language"] = {"code": lang, "confidence": 0.99}
+    base = {"language": "sq", "output_mode": "text", "verification_attempts": 0}
+    return Tracker("s1", {**base, **slots}, latest, [], False, None, {}, "action_listen")
+
+
+def test_english_before_a_language_choice_is_answered_in_english() -> None:
+    events, dispatcher = run(ActionService(), _said_in("en", "what is my balance",
+                                                       "check_balance"))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+                      {"event": "followup", "timestamp": None, "name": "action_service"}]
+    assert dispatcher.messages == []  # said by the run that follows, in English
+    events, _ = run(ActionReply(), _said_in("en", "i forgot my e-banking password", "faq"))
+    assert slots_of(events) == {"language": "en"} and events[-1]["name"] == "utter_faq"
+
+
+@pytest.mark.parametrize(("lang", "text", "slots"), [
+    ("en", "what is my balance", {"language_chosen": True}),  # the caller chose Albanian
+    ("sq", "dua të di gjendjen", {}),  # already the conversation's language
+    (None, "1", {}),  # a key: no language
+    ("en", "/check_balance", {}),  # a button
+], ids=["after-a-choice", "same-language", "key", "button"])
+def test_the_conversation_keeps_its_language(lang: str | None, text: str,
+                                              slots: dict[str, Any]) -> None:
+    events, _ = run(ActionService(), _said_in(lang, text, "check_balance", **slots))
+    assert "language" not in slots_of(events)
+    assert slots_of(events)["menu"] == "accounts_method"
+    events, _ = run(ActionReply(), _said_in(lang, text, "goodbye", **slots))
+    assert events == [{"event": "followup", "timestamp": None, "name": "utter_goodbye"}]
+
+
+def test_choosing_a_language_fixes_it() -> None:
+    events, _ = run(ActionSetLanguage(), tracker(
+        {"language": "sq"}, intent="choose_language",
+        entities=[{"entity": "language", "value": "sq"}]))
+    assert slots_of(events)["language_chosen"] is True
+
+
+def test_fourteen_balances_start_with_a_summary_and_the_choice() -> None:
+    slots = {**_verified("all_currencies", "card_pin"), "output_mode": "voice",
+             "caller_number": demo_customer("all_currencies").phone,
+             "allowed_services": ["all_balances", "balances_email", "statement_email"]}
+    events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    summary = dispatcher.messages[0]
+    assert summary["response"] == "utter_balances_summary"
+    assert (summary["accounts"], summary["currencies"]) == ("fourteen accounts",
+                                                           "seven currencies")
+    assert slots_of(events)["menu"] == "all_balances_summary"
+    assert _menu_message(dispatcher)["custom"]["keys"] == {
+        "1": "/check_all_balances", "2": "/balances_email", "7": "/go_back", "8": "/main_menu"}
+    # 1 (or asking again there): all of them
+    events, dispatcher = run(ActionService(), tracker(
+        {**slots, "menu": "all_balances_summary"}, intent="check_all_balances"))
+    assert responses(dispatcher) == ["utter_all_balances"]
+    assert dispatcher.messages[0]["balances"].count(";") == 13
+    assert slots_of(events)["menu"] == "all_balances_done"
+    # 2: by email (no mail server here: the failure is said, the accounts menu offered)
+    events, dispatcher = run(ActionService(), tracker(slots, intent="balances_email"))
+    assert responses(dispatcher) == ["utter_email_failed"]
+
+
+def test_two_balances_are_read_at_once() -> None:
+    slots = _verified("registered_debit", "card_pin")
+    events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    assert responses(dispatcher) == ["utter_all_balances"]
+    assert slots_of(events)["menu"] == "all_balances_done"

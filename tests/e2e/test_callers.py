@@ -88,15 +88,20 @@ def _by_customer_number(call: Conversation, customer_number: str) -> None:
     call.say(customer_number)
 
 
+def _card_menu(call: Conversation, number: str, pin: str) -> None:
+    """From the individual menu to the card menu with card number and PIN: every item."""
+    call.say("1")
+    verify_with_card(call, number, pin)
+    assert menu_payload(call)["menu"] == "card" and offered(call) == {"1", "2", "3", "0", "8", "9"}
+
+
 def row1(call_from: Callable[[str | None], Conversation], lang: str) -> None:
     """Registered number, credit card, card + PIN: the card menu and the whole accounts menu."""
     arben = demo_customer("registered_credit")
     card = arben.card(CardKind.CREDIT)
     call = _individual(call_from, arben.phone, lang)
-    call.say("1")  # card information: card number and PIN
-    verify_with_card(call, card.number, card.pin)
+    _card_menu(call, card.number, card.pin)
     assert heard(call, "utter_verified", lang)
-    assert menu_payload(call)["menu"] == "card" and offered(call) == {"1", "2", "3", "0", "8", "9"}
     call.say("1")
     assert heard(call, "utter_credit_limit", lang)
     assert menu_payload(call)["menu"] == "credit_limit_done"
@@ -137,9 +142,7 @@ def row4(call_from: Callable[[str | None], Conversation], lang: str) -> None:
     mirela = demo_customer("unregistered_credit")
     card = mirela.card(CardKind.CREDIT)
     call = _individual(call_from, DEMO_UNREGISTERED_PHONE, lang)
-    call.say("1")
-    verify_with_card(call, card.number, card.pin)
-    assert menu_payload(call)["menu"] == "card" and offered(call) == {"1", "2", "3", "0", "8", "9"}
+    _card_menu(call, card.number, card.pin)
     call.say("2")
     assert menu_payload(call)["menu"] == "last_transaction_done"
 
