@@ -327,10 +327,11 @@ def test_keys_pressed_ahead_cut_every_prompt_and_are_acted_on_in_turn(
         return session, output
 
     session, output = asyncio.run(asyncio.wait_for(run(), 60))
-    on_the_way = output.played[:-1]  # before the identification question
-    assert on_the_way and not any(item.complete for item in on_the_way)
+    # the welcome was cut by the first key; the menus after it were cut before or while they
+    # played (a prompt not yet started when the next key came is not played at all)
+    assert output.played and not any(item.complete for item in output.played)
     full = sum(len(synthesizer.render_blocking(menu_for(name).spoken(lang), lang)) / 8000
                for name, lang in (("language", "sq"), ("main", "en"), ("individual", "en")))
-    heard_seconds = sum(len(item.pcm) for item in on_the_way) / 8000
+    heard_seconds = sum(len(item.pcm) for item in output.played) / 8000
     assert heard_seconds < full / 2
-    assert session.language == "en"
+    assert session.language == "en" and output.interrupts >= 1

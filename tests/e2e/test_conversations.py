@@ -61,7 +61,8 @@ def test_registered_caller_gets_statement_by_email_with_customer_number(call_fro
     assert call.custom("menu") == "currency"
     before = set(stack.config.mail_dir.glob("*.eml"))
     call.say("2")  # euro
-    assert "statement of your" in call.text() and "a•••@example.al" in call.text()
+    # on the phone the masked address is said, not spelt with signs
+    assert "statement of your" in call.text() and "a, at example dot al" in call.text()
     sent = _new_mail(stack.config.mail_dir, before)
     assert sent["To"] == arben.email
     attachments = [part.get_filename() for part in sent.iter_attachments()]
