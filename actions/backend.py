@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from bot.bank.db import session_factory
+from bot.bank.db import make_engine, session_factory, upgrade_schema
 from bot.bank.repository import BankRepository
 from bot.bank.verification import Verifier
 from bot.config import Settings
@@ -27,8 +27,10 @@ class Backend:
 @lru_cache(maxsize=1)
 def backend() -> Backend:
     settings = Settings.from_env()
-    sessions = session_factory(settings.database_url)
     key = card_key(settings)
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine, key)  # a database from before the customer-number hash: hashed now
+    sessions = session_factory(engine)
     return Backend(
         settings=settings,
         repository=BankRepository(sessions),

@@ -18,6 +18,9 @@ from actions.backend import backend
 from actions.conversation import AnswerAction, is_voice, language, latest_intent
 from actions.presentation import reference as said_reference
 from bot.payloads import HandoffPayload, HandoffQueue
+from bot.security.redaction import mask_digits
+
+TRANSCRIPT_LINES = 40  # the latest lines of the conversation the agent desk shows
 
 # intent -> (queue, what the caller hears first)
 HANDOFFS = {
@@ -43,8 +46,23 @@ def _context(tracker: Tracker, reason: str, extra: dict[str, Any]) -> dict[str, 
         "card_last_four": tracker.get_slot("verified_card"),
         "recent_intents": [event["parse_data"]["intent"].get("name")
                            for event in tracker.events if event.get("event") == "user"][-8:],
+        "transcript": _transcript(tracker),
         **extra,
     }
+
+
+def _transcript(tracker: Tracker) -> list[dict[str, Any]]:
+    """The conversation so far for the agent desk, masked as the tracker store masks it."""
+    lines = []
+    for event in tracker.events:
+        text = event.get("text")
+        if event.get("event") not in ("user", "bot") or not isinstance(text, str) or not text:
+            continue
+        if event["event"] == "user" and text.startswith("/"):
+            continue  # a button's payload or the page's greeting, not something the user said
+        lines.append({"who": "customer" if event["event"] == "user" else "assistant",
+                      "text": mask_digits(text[:1000]), "at": event.get("timestamp")})
+    return lines[-TRANSCRIPT_LINES:]
 
 
 def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQueue, reason: str,
@@ -58,6 +76,7 @@ def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: HandoffQ
         caller_number=tracker.get_slot("caller_number"),
         channel="voice" if is_voice(tracker) else "web",
         context=_context(tracker, reason, extra or {}),
+        conversation_id=tracker.sender_id,
     )
     payload = HandoffPayload(HandoffQueue(queue), handoff_id, reason)
     if is_voice(tracker) and payload.queue is HandoffQueue.AGENT:
@@ -72,22 +91,28 @@ class ActionHandoff(AnswerAction):
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      domain: DomainDict) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker) or "talk_to_agent"
-        queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
-        events: list[dict[str, Any]] = []
-        extra: dict[str, Any] = {}
-        if intent == "complaint":
-            reference = backend().repository.record_complaint(
-                customer_id=_customer_id(tracker),
-                caller_number=tracker.get_slot("caller_number"),
-                channel="voice" if is_voice(tracker) else "web",
-                summary="complaint reported through the assistant; details taken by the agent",
-            )
-            dispatcher.utter_message(
-                response="utter_complaint_recorded",
-                reference=said_reference(reference, language(tracker), is_voice(tracker)))
-            events.append(SlotSet("complaint_reference", reference))
-            extra["complaint_reference"] = reference
-        else:
-            dispatcher.utter_message(response=announcement)
-        return events + hand_off(dispatcher, tracker, queue, intent, extra)
+        return answer_handoff(latest_intent(tracker), dispatcher, tracker)
+
+
+def answer_handoff(intent: str | None, dispatcher: CollectingDispatcher,
+                   tracker: Tracker) -> list[dict[str, Any]]:
+    """Announce and record the hand-off the caller asked for (`intent`; an agent by default)."""
+    intent = intent or "talk_to_agent"
+    queue, announcement = HANDOFFS.get(intent, HANDOFFS["talk_to_agent"])
+    events: list[dict[str, Any]] = []
+    extra: dict[str, Any] = {}
+    if intent == "complaint":
+        reference = backend().repository.record_complaint(
+            customer_id=_customer_id(tracker),
+            caller_number=tracker.get_slot("caller_number"),
+            channel="voice" if is_voice(tracker) else "web",
+            summary="complaint reported through the assistant; details taken by the agent",
+        )
+        dispatcher.utter_message(
+            response="utter_complaint_recorded",
+            reference=said_reference(reference, language(tracker), is_voice(tracker)))
+        events.append(SlotSet("complaint_reference", reference))
+        extra["complaint_reference"] = reference
+    else:
+        dispatcher.utter_message(response=announcement)
+    return events + hand_off(dispatcher, tracker, queue, intent, extra)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -10,11 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.conversation import AnswerAction, latest_entity, latest_intent
+from actions.handoff import answer_handoff
 from actions.intent_routing import action_for_intent
 from actions.menus import current_menu, offered_menu, present
 from bot.i18n import LANGUAGES
 from bot.menus import KEYS, MenuItem, menu_for
 
+Events = list[dict[str, Any]]
 TARGET_MENU = {
     "individual_customer": "individual",
     "business_customer": "business",
@@ -29,21 +32,24 @@ class ActionNavigate(AnswerAction):
         return "action_navigate"
 
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                     domain: DomainDict) -> list[dict[str, Any]]:
-        intent = latest_intent(tracker)
-        here = current_menu(tracker)
-        if intent in TARGET_MENU:
-            return present(TARGET_MENU[intent], dispatcher, tracker)
-        if intent == "go_back":
-            return present(menu_for(here).parent or here, dispatcher, tracker)
-        if intent == "repeat":
-            again = menu_for(here).item("1") if menu_for(here).readout else None
-            if again is not None and again.intent != "go_back":
-                return as_if_said(again)  # "repeat" after a read-out reads it again
-            return present(here, dispatcher, tracker)
-        if intent == "inform_digits":
-            dispatcher.utter_message(response="utter_invalid_key")
+                     domain: DomainDict) -> Events:
+        return navigate(latest_intent(tracker), dispatcher, tracker)
+
+
+def navigate(intent: str | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    here = current_menu(tracker)
+    if intent in TARGET_MENU:
+        return present(TARGET_MENU[intent], dispatcher, tracker)
+    if intent == "go_back":
+        return present(menu_for(here).parent or here, dispatcher, tracker)
+    if intent == "repeat":
+        again = menu_for(here).item("1") if menu_for(here).readout else None
+        if again is not None and again.intent != "go_back":
+            return as_if_said(again, dispatcher, tracker)  # reads the read-out again
         return present(here, dispatcher, tracker)
+    if intent == "inform_digits":
+        dispatcher.utter_message(response="utter_invalid_key")
+    return present(here, dispatcher, tracker)
 
 
 class ActionSetLanguage(Action):
@@ -57,14 +63,17 @@ class ActionSetLanguage(Action):
         return "action_set_language"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+                  domain: DomainDict) -> Events:
         lang = latest_entity(tracker, "language") or tracker.get_slot("language")
-        if lang not in LANGUAGES:
-            lang = "sq"
-        here = current_menu(tracker)
-        target = "main" if here == "language" else here
-        return [SlotSet("language", lang), SlotSet("language_chosen", True),
-                *present(target, dispatcher, tracker, lang)]
+        return set_language(lang, dispatcher, tracker)
+
+
+def set_language(lang: str | None, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    lang = lang if lang in LANGUAGES else "sq"
+    here = current_menu(tracker)
+    target = "main" if here == "language" else here
+    return [SlotSet("language", lang), SlotSet("language_chosen", True),
+            *present(target, dispatcher, tracker, lang)]
 
 
 class ActionMenuKey(Action):
@@ -74,14 +83,14 @@ class ActionMenuKey(Action):
         return "action_menu_key"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+                  domain: DomainDict) -> Events:
         menu = offered_menu(current_menu(tracker), tracker)
         key = pressed_key(tracker)
         item = menu.item(key) if key else None
         if item is None:
             dispatcher.utter_message(response="utter_invalid_key")
             return present(menu.name, dispatcher, tracker)
-        return as_if_said(item)
+        return as_if_said(item, dispatcher, tracker)
 
 
 def pressed_key(tracker: Tracker) -> str | None:
@@ -92,12 +101,30 @@ def pressed_key(tracker: Tracker) -> str | None:
     return text if text in KEYS else None
 
 
-def as_if_said(item: MenuItem) -> list[dict[str, Any]]:
+# The actions after which the rules only listen (data/rules.yml), answered in this same call
+# when a key stands for their intent: one round trip to the action server instead of two.
+ANSWERED_HERE: dict[str, Callable[[MenuItem, CollectingDispatcher, Tracker], Events]] = {
+    "action_navigate": lambda item, dispatcher, tracker: navigate(item.intent, dispatcher,
+                                                                  tracker),
+    "action_set_language": lambda item, dispatcher, tracker: set_language(
+        item.entities.get("language"), dispatcher, tracker),
+    "action_handoff": lambda item, dispatcher, tracker: answer_handoff(item.intent, dispatcher,
+                                                                       tracker),
+}
+
+
+def as_if_said(item: MenuItem, dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
     """Answer the key as if the caller had said the item's intent.
 
     The intent is kept in the `key_intent` slot (read through `latest_intent`) and its entities
-    in their slots; the action the rules give that intent runs next.
+    in their slots. The action the rules give that intent answers: here, if it only shows a
+    menu or hands off (`ANSWERED_HERE`), else as a follow-up action (the services, whose
+    verification forms the rules start after them).
     """
-    slots = [SlotSet(name, value) for name, value in item.entities.items()]
-    return [SlotSet("key_intent", item.intent), *slots,
-            FollowupAction(action_for_intent()[item.intent])]
+    events = [SlotSet("key_intent", item.intent),
+              *(SlotSet(name, value) for name, value in item.entities.items())]
+    action = action_for_intent()[item.intent]
+    answer = ANSWERED_HERE.get(action)
+    if answer is None:
+        return [*events, FollowupAction(action)]
+    return [*events, *answer(item, dispatcher, tracker)]

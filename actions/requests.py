@@ -10,25 +10,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bot.bank.access import Menu, Service
+from bot.bank.access import Service, ServiceMenu
 
 
 @dataclass(frozen=True)
 class Request:
-    menu: Menu
+    menu: ServiceMenu
     service: Service | None  # None: open the menu itself
 
 
 REQUESTS: Mapping[str, Request] = MappingProxyType({
-    "card_info": Request(Menu.CARD, None),
-    "credit_limit": Request(Menu.CARD, Service.CREDIT_LIMIT),
-    "last_card_transaction": Request(Menu.CARD, Service.LAST_CARD_TRANSACTION),
-    "card_transactions_email": Request(Menu.CARD, Service.CARD_TRANSACTIONS_EMAIL),
-    "account_info": Request(Menu.ACCOUNTS, None),
-    "check_balance": Request(Menu.ACCOUNTS, Service.LINKED_BALANCE),
-    "check_all_balances": Request(Menu.ACCOUNTS, Service.ALL_BALANCES),
-    "request_statement": Request(Menu.ACCOUNTS, Service.STATEMENT_EMAIL),
-    "balances_email": Request(Menu.ACCOUNTS, Service.BALANCES_EMAIL),
+    "card_info": Request(ServiceMenu.CARD, None),
+    "credit_limit": Request(ServiceMenu.CARD, Service.CREDIT_LIMIT),
+    "last_card_transaction": Request(ServiceMenu.CARD, Service.LAST_CARD_TRANSACTION),
+    "card_transactions_email": Request(ServiceMenu.CARD, Service.CARD_TRANSACTIONS_EMAIL),
+    "account_info": Request(ServiceMenu.ACCOUNTS, None),
+    "check_balance": Request(ServiceMenu.ACCOUNTS, Service.LINKED_BALANCE),
+    "check_all_balances": Request(ServiceMenu.ACCOUNTS, Service.ALL_BALANCES),
+    "request_statement": Request(ServiceMenu.ACCOUNTS, Service.STATEMENT_EMAIL),
+    "balances_email": Request(ServiceMenu.ACCOUNTS, Service.BALANCES_EMAIL),
 })
 # How to identify for the accounts menu (spec 4.2.2), or "I have no card".
 METHOD_CHOICES = frozenset({"verify_with_card", "verify_with_customer_number", "no_card"})

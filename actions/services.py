@@ -9,7 +9,7 @@ serves the remembered request, or refuses, or hands the caller to an agent.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -36,7 +36,15 @@ from actions.verification_state import (
     OutcomeKind,
     VerificationOutcome,
 )
-from bot.bank.access import AccessDecision, Menu, Method, Refusal, Service, methods_for
+from bot.bank.access import (
+    OFFERED_METHODS,
+    AccessDecision,
+    Method,
+    Refusal,
+    Service,
+    ServiceMenu,
+    methods_for,
+)
 from bot.bank.repository import AccountBalance
 from bot.bank.statements import (
     EmailParts,
@@ -45,7 +53,6 @@ from bot.bank.statements import (
     statement_email,
 )
 from bot.i18n import Lang
-from bot.mail.mailer import Mailer
 from bot.payloads import HandoffQueue
 
 Events = list[dict[str, Any]]
@@ -65,6 +72,7 @@ ACCOUNT_KINDS = {
     "sq": {"current": "llogaria rrjedhëse", "savings": "llogaria e kursimit"},
     "en": {"current": "current account", "savings": "savings account"},
 }
+METHOD_MENU = "accounts_method"  # the menu (menus.yml) where the caller picks 1 or 2
 FORM_SLOTS = ("card_number", "card_pin", "customer_number", CARD_TOKEN_SLOT)
 # A balances read-out longer than ~20 s gives a summary first ("you have 14 accounts in 7
 # currencies"); the caller chooses to hear them all or get them by email (issue 15). The
@@ -78,9 +86,11 @@ SPOKEN_CHARACTERS_PER_SECOND = 16
 FULL_READ_OUT_MENUS = frozenset({"all_balances_summary", "all_balances_done"})
 
 
-def _needs(kind: str | None, pending: str, menu: Menu) -> Events:
-    """Ask the rules to run a verification form, then come back to `pending`."""
-    events = [SlotSet("verification_needed", kind), SlotSet("pending_service", pending),
+def _needs(kind: Method | None, pending: str, menu: ServiceMenu) -> Events:
+    """Ask the rules to run the verification form of method `kind` (None: none yet), then come
+    back to `pending`."""
+    events = [SlotSet("verification_needed", kind.value if kind else None),
+              SlotSet("pending_service", pending),
               SlotSet("verification_menu", menu.value)]
     if kind is not None:
         events += [SlotSet(slot, None) for slot in FORM_SLOTS]
@@ -123,19 +133,19 @@ class ActionService(AnswerAction):
                        tracker: Tracker) -> Events:
         """The caller picked how to identify for the accounts menu (or said they have no card)."""
         pending = tracker.get_slot("pending_service")
-        if pending not in REQUESTS or REQUESTS[pending].menu is not Menu.ACCOUNTS:
+        if pending not in REQUESTS or REQUESTS[pending].menu is not ServiceMenu.ACCOUNTS:
             pending = "account_info"
         line = caller_line(tracker, backend().verifier)
-        by_customer_number = Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
+        by_customer_number = Method.CUSTOMER_NUMBER in methods_for(ServiceMenu.ACCOUNTS, line)
         if intent == "verify_with_card":
-            return _needs("card_pin", pending, Menu.ACCOUNTS)
+            return _needs(Method.CARD_PIN, pending, ServiceMenu.ACCOUNTS)
         if by_customer_number:
-            return _needs("customer_number", pending, Menu.ACCOUNTS)
+            return _needs(Method.CUSTOMER_NUMBER, pending, ServiceMenu.ACCOUNTS)
         if intent == "no_card":
             dispatcher.utter_message(response="utter_no_card_unregistered")
             return hand_off(dispatcher, tracker, HandoffQueue.AGENT, "no_card_unregistered")
         dispatcher.utter_message(response="utter_method_not_allowed")
-        return _needs("card_pin", pending, Menu.ACCOUNTS)
+        return _needs(Method.CARD_PIN, pending, ServiceMenu.ACCOUNTS)
 
     async def _serve(self, intent: str | None, dispatcher: CollectingDispatcher,
                      tracker: Tracker) -> Events:
@@ -149,10 +159,11 @@ class ActionService(AnswerAction):
             return self._ask_verification(intent, request, dispatcher, tracker)
         events: Events = [SlotSet("allowed_services", sorted(decision.services))]
         refusal = decision.refusal
-        if refusal is Refusal.METHOD_NOT_ALLOWED and request.menu is Menu.CARD:
-            # verified by customer number: the card menu needs the card and PIN (spec 2)
+        offered = OFFERED_METHODS[request.menu]
+        if refusal is Refusal.METHOD_NOT_ALLOWED and _verified_method(tracker) not in offered:
+            # verified by customer number: the card menu takes only its own method (spec 2)
             dispatcher.utter_message(response="utter_needs_card_verification")
-            return events + _needs("card_pin", intent, Menu.CARD)
+            return events + _needs(offered[0], intent, request.menu)
         if refusal is not None:
             dispatcher.utter_message(response=REFUSAL_RESPONSES[refusal])
             if refusal in SERVICE_REFUSALS:
@@ -168,23 +179,28 @@ class ActionService(AnswerAction):
 
     def _ask_verification(self, intent: str, request: Request, dispatcher: CollectingDispatcher,
                           tracker: Tracker) -> Events:
-        """Card menu: card + PIN. Accounts menu: the published 1/2 choice for every caller
-        (spec 4.2.2); choosing the customer number off a registered phone is answered with
-        the rule (`_choose_method`)."""
-        if request.menu is Menu.CARD:
-            return _needs("card_pin", intent, Menu.CARD)
-        return _needs(None, intent, Menu.ACCOUNTS) + present("accounts_method", dispatcher,
-                                                             tracker)
+        """The menu's one method (card menu: card + PIN), or its published choice for every
+        caller (accounts menu: 1/2, spec 4.2.2); choosing the customer number off a registered
+        phone is answered with the rule (`_choose_method`)."""
+        offered = OFFERED_METHODS[request.menu]
+        if len(offered) == 1:
+            return _needs(offered[0], intent, request.menu)
+        return _needs(None, intent, request.menu) + present(METHOD_MENU, dispatcher, tracker)
+
+
+def _verified_method(tracker: Tracker) -> Method | None:
+    method = tracker.get_slot("verified_method")
+    return Method(method) if method in set(Method) else None
 
 
 def _decision(tracker: Tracker, request: Request) -> AccessDecision | None:
     """The access rules' answer to `request` for the verified caller; None if not verified."""
-    customer, method = tracker.get_slot("verified_customer"), tracker.get_slot("verified_method")
-    if not str(customer or "").isdigit() or method not in set(Method):
+    customer, method = tracker.get_slot("verified_customer"), _verified_method(tracker)
+    if not str(customer or "").isdigit() or method is None:
         return None
     services = backend()
     line = caller_line(tracker, services.verifier)
-    return services.verifier.decision_for(line, int(customer), Method(method), request.menu,
+    return services.verifier.decision_for(line, int(customer), method, request.menu,
                                           request.service)
 
 
@@ -219,46 +235,34 @@ async def last_card_transaction(customer_id: int, dispatcher: CollectingDispatch
     return present("last_transaction_done", dispatcher, tracker)
 
 
-def _shown(address: str, tracker: Tracker) -> str:
-    """The address as the caller is told it (masked; spoken on the phone)."""
-    return masked_email(address, language(tracker), is_voice(tracker))
-
-
-async def _email_or_refuse(customer_id: int, dispatcher: CollectingDispatcher) -> str | None:
-    address = backend().repository.customer_email(customer_id)
+async def _emailed(customer_id: int, build: Callable[[str], EmailParts],
+                   dispatcher: CollectingDispatcher, tracker: Tracker) -> str | None:
+    """Send the email `build(address)` makes to the customer's address; the address as the
+    caller is told it (masked; spoken on the phone) when sent, else None after telling the
+    caller. (That the customer has an address is the access rules' to say, before:
+    `Refusal.NO_EMAIL`.)"""
+    services = backend()
+    address = services.repository.customer_email(customer_id)
+    if address is not None:
+        try:
+            await asyncio.to_thread(services.mailer.send, *build(address))
+        except OSError:
+            address = None
     if address is None:
-        dispatcher.utter_message(response="utter_no_email")
-    return address
-
-
-async def _send(mailer: Mailer, message) -> bool:
-    try:
-        await asyncio.to_thread(mailer.send, *message)
-    except OSError:
-        return False
-    return True
-
-
-async def _deliver(message: EmailParts, dispatcher: CollectingDispatcher, tracker: Tracker,
-                   sent: str, menu: str, failed_menu: str, **values: str) -> Events:
-    """Send the email; say it went to the (masked) address and offer `menu`, or say it failed
-    and offer `failed_menu`."""
-    if not await _send(backend().mailer, message):
         dispatcher.utter_message(response="utter_email_failed")
-        return present(failed_menu, dispatcher, tracker)
-    dispatcher.utter_message(response=sent, email=_shown(message[0], tracker), **values)
-    return present(menu, dispatcher, tracker)
+        return None
+    return masked_email(address, language(tracker), is_voice(tracker))
 
 
 async def card_transactions(customer_id: int, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Events:
-    address = await _email_or_refuse(customer_id, dispatcher)
-    if address is None:
-        return present("card", dispatcher, tracker)
     transactions = backend().repository.card_transactions_since_cutoff(customer_id)
-    message = card_transactions_email(address, transactions, language(tracker))
-    return await _deliver(message, dispatcher, tracker, "utter_card_transactions_sent",
-                          "card_transactions_done", "card")
+    sent_to = await _emailed(customer_id, lambda address: card_transactions_email(
+        address, transactions, language(tracker)), dispatcher, tracker)
+    if sent_to is None:
+        return present("card", dispatcher, tracker)
+    dispatcher.utter_message(response="utter_card_transactions_sent", email=sent_to)
+    return present("card_transactions_done", dispatcher, tracker)
 
 
 async def linked_balance(customer_id: int, dispatcher: CollectingDispatcher,
@@ -312,35 +316,34 @@ async def statement(customer_id: int, dispatcher: CollectingDispatcher,
     if code is None:
         return present("currency", dispatcher, tracker)
     events: Events = [SlotSet("currency", None)]
-    address = await _email_or_refuse(customer_id, dispatcher)
-    if address is None:
-        return events + present("accounts", dispatcher, tracker)
-    services = backend()
-    accounts = [a for a in services.repository.accounts(customer_id) if a.currency == code]
+    repository = backend().repository
+    accounts = [a for a in repository.accounts(customer_id) if a.currency == code]
     if not accounts:
         dispatcher.utter_message(response="utter_no_account_in_currency",
                                  currency=currency(code, lang, voice))
         return events + present("currency", dispatcher, tracker)
-    transactions = services.repository.account_transactions(customer_id, code)
-    message = statement_email(address, code, accounts, transactions, lang)
-    return events + await _deliver(message, dispatcher, tracker, "utter_statement_sent",
-                                   "accounts", "accounts",
-                                   currency=currency(code, lang, voice, before_noun=True))
+    transactions = repository.account_transactions(customer_id, code)
+    sent_to = await _emailed(customer_id, lambda address: statement_email(
+        address, code, accounts, transactions, lang), dispatcher, tracker)
+    if sent_to is not None:
+        dispatcher.utter_message(response="utter_statement_sent",
+                                 currency=currency(code, lang, voice, before_noun=True),
+                                 email=sent_to)
+    return events + present("accounts", dispatcher, tracker)
 
 
 async def balances_by_email(customer_id: int, dispatcher: CollectingDispatcher,
                             tracker: Tracker) -> Events:
     """The balances in all currencies sent to the registered address instead of read out."""
-    address = await _email_or_refuse(customer_id, dispatcher)
-    if address is None:
-        return present("accounts", dispatcher, tracker)
     accounts = backend().repository.accounts(customer_id)
     if not accounts:
         dispatcher.utter_message(response="utter_no_accounts")
         return present("accounts", dispatcher, tracker)
-    message = balances_email(address, accounts, language(tracker))
-    return await _deliver(message, dispatcher, tracker, "utter_balances_sent", "accounts",
-                          "accounts")
+    sent_to = await _emailed(customer_id, lambda address: balances_email(
+        address, accounts, language(tracker)), dispatcher, tracker)
+    if sent_to is not None:
+        dispatcher.utter_message(response="utter_balances_sent", email=sent_to)
+    return present("accounts", dispatcher, tracker)
 
 
 SERVICES = {

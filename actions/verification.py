@@ -30,7 +30,7 @@ from actions.verification_state import (
     CardToken,
     refused,
 )
-from bot.bank.access import Menu, Method, methods_for
+from bot.bank.access import Method, ServiceMenu, methods_for
 from bot.bank.validators import InputProblem, check_card_number, check_customer_number, check_pin
 
 CARD_PROBLEM_RESPONSES = {
@@ -57,13 +57,14 @@ def _retry(tracker: Tracker, dispatcher: CollectingDispatcher, response: str,
     return {**reask, "verification_attempts": used}
 
 
-def _menu(tracker: Tracker) -> Menu:
-    return Menu.CARD if tracker.get_slot("verification_menu") == "card" else Menu.ACCOUNTS
+def _menu(tracker: Tracker) -> ServiceMenu:
+    card = tracker.get_slot("verification_menu") == "card"
+    return ServiceMenu.CARD if card else ServiceMenu.ACCOUNTS
 
 
 def _customer_number_allowed(tracker: Tracker) -> bool:
     line = caller_line(tracker, backend().verifier)
-    return Method.CUSTOMER_NUMBER in methods_for(Menu.ACCOUNTS, line)
+    return Method.CUSTOMER_NUMBER in methods_for(ServiceMenu.ACCOUNTS, line)
 
 
 def _outcome_slots(result, method: str) -> dict[str, Any]:
@@ -138,7 +139,7 @@ class ValidateCustomerNumberForm(FormValidationAction):
                           self.FORM_SLOTS, {"customer_number": None})
         services = backend()
         line = caller_line(tracker, services.verifier)
-        result = services.verifier.verify_customer_number(line, checked.value, Menu.ACCOUNTS)
+        result = services.verifier.verify_customer_number(line, checked.value, ServiceMenu.ACCOUNTS)
         if result.verified:
             return {"customer_number": FORM_SLOT_DONE, **_outcome_slots(result, "customer_number")}
         if result.refusal is not None:  # another customer's number: as with their card

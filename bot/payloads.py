@@ -9,6 +9,9 @@ A reply carries at most one of:
 - `HandoffPayload` `{"handoff": {"queue", "id", "reason"}}`: the caller goes to a person;
 - `GoodbyePayload` `{"goodbye": true}`: the conversation ends (voice hangs up).
 
+`conversation_reference` is the one-way reference to a conversation that a phone transfer carries
+to the agent's phone (RFC 7433 User-to-User on the REFER) and the agent desk looks up.
+
 `from_dict` reads what arrives over the network: anything malformed gives None (never an
 exception), so a client can ignore a payload it does not understand. No Rasa, bank or SIP
 import here: every layer may use this module.
@@ -16,6 +19,7 @@ import here: every layer may use this module.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +29,12 @@ from typing import Any, Union
 KEYS = frozenset("0123456789*#")
 MAX_COLLECT_DIGITS = 32  # no answer we ask for is longer (a card number is 16)
 MAX_TEXT = 2000  # a menu's speech or a payload string, far above any we write
+
+
+def conversation_reference(conversation_id: str) -> str:
+    """A one-way reference to a conversation (32 hex digits): it names the conversation to
+    whoever holds its id, and gives no way back to the id."""
+    return hashlib.sha256(b"handoff-ref:" + conversation_id.encode()).hexdigest()[:32]
 
 
 class HandoffQueue(StrEnum):

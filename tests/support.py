@@ -43,6 +43,7 @@ class Conversation:
     replies: list[dict[str, Any]] = field(default_factory=list)
     status: int = 0
     last_metadata: Any = None
+    timeout: float = 60.0  # seconds for one turn
 
     def metadata(self, text: str) -> dict[str, Any]:
         """What the voice gateway attaches to `text` (nothing for a web user)."""
@@ -61,7 +62,7 @@ class Conversation:
             f"{self.rasa_url}/webhooks/rest/webhook", data=body,
             headers={"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 self.status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
             self.status, raw = error.code, error.read()

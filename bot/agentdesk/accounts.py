@@ -1,24 +1,28 @@
-"""Agent accounts: names and scrypt password hashes in one file (`var/agents.json`, mode 0600).
+"""Agent accounts: names and scrypt password hashes in the bank database (`desk_agents`), and
+the sign-in lock: five wrong passwords in a row lock a name for five minutes.
 
-`bot agents add NAME` writes it; the Rasa server reads it at each sign-in. A hash is
-`scrypt$n$r$p$salt$hash` (base64), compared in constant time.
+`bot agents add NAME` writes an account; the Rasa server reads it at each sign-in, whichever
+replica the agent reaches. A hash is `scrypt$n$r$p$salt$hash` (base64), compared in constant
+time. Failures are counted per name in the database (shared by replicas), also for names that
+are no account, so that a lock tells nothing of which names exist.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
-import json
-import os
 import re
 import secrets
-from pathlib import Path
+
+from bot.bank.contact_center import ContactCenter
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 HASH_BYTES = 32
 NAME = re.compile(r"[a-z][a-z0-9._-]{1,31}")
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
+MAX_FAILURES, LOCK_SECONDS = 5, 300
 
 
 class AccountError(ValueError):
@@ -55,43 +59,43 @@ def password_matches(password: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, _unb64(digest))
 
 
-def agents_file(var_dir: Path) -> Path:
-    return var_dir / "agents.json"
+@functools.cache
+def _unknown_name_hash() -> str:
+    """What a name that is no account is checked against (made once, on first use)."""
+    return hash_password(secrets.token_hex(16))
 
 
-def load(path: Path) -> dict[str, str]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    agents = data.get("agents") if isinstance(data, dict) else None
-    if not isinstance(agents, dict):
-        return {}
-    return {name: stored for name, stored in agents.items() if isinstance(stored, str)}
-
-
-def add(path: Path, name: str, password: str) -> None:
-    """Add or replace an agent (the file is written whole, owner-only)."""
+def add(center: ContactCenter, name: str, password: str) -> None:
+    """Add an agent, or set a new password (which ends their sign-ins)."""
     if not NAME.fullmatch(name):
         raise AccountError("a name is 2-32 characters: a-z first, then a-z, 0-9, '.', '_', '-'")
     if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
         raise AccountError(f"a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters")
-    agents = load(path)
-    agents[name] = hash_password(password)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
-        json.dump({"agents": agents}, out, indent=1)
-    os.replace(temporary, path)
+    center.set_agent(name, hash_password(password))
 
 
-def verify(path: Path, name: str, password: str) -> bool:
+def verify(center: ContactCenter, name: str, password: str) -> bool:
     """Right name and password? (An unknown name costs a hash too: no timing difference.)"""
     if len(name) > 64 or len(password) > MAX_PASSWORD:
         return False
-    stored = load(path).get(name)
+    stored = center.password_hash(name) if NAME.fullmatch(name) else None
     if stored is None:
-        password_matches(password, hash_password("not an account"))
+        password_matches(password, _unknown_name_hash())
         return False
     return password_matches(password, stored)
+
+
+def locked(failures: tuple[int, float] | None, now: float) -> bool:
+    """Is a name locked, given its (failed sign-ins in a row, since when)?"""
+    if failures is None:
+        return False
+    count, since = failures
+    return count >= MAX_FAILURES and now - since < LOCK_SECONDS
+
+
+def after_failure(failures: tuple[int, float] | None, now: float) -> tuple[int, float]:
+    """The count after one more failed sign-in: a lock that has run out starts afresh."""
+    count, since = failures or (0, now)
+    if now - since >= LOCK_SECONDS:
+        count, since = 0, now
+    return count + 1, since

@@ -19,8 +19,8 @@ Rules applied by `decide`, in this order (the first that matches wins):
    (`METHOD_NOT_ALLOWED`). A web user never has caller ID and so never an own number.
 4. Services (spec 2, rows 1 to 5):
    - accounts menu: balances in all currencies (read out, or by email when the list is long:
-     issue 15) and statements by email, always; the balance of
-     the account linked to the debit card only for a holder of an active debit card (rows 1, 2,
+     issue 15, `FOLLOW_UP_SERVICES`) and statements by email, always; the balance of the account
+     linked to the debit card only for a holder of an active debit card (rows 1, 2,
      5: "if any"; resolution R2: a customer without a card has no linked account, row 3);
    - card menu: only after card number + PIN, and only for a holder of an active credit card,
      verified with any of their active cards (rows 1, 4; seed 004 3.1.a "numrat e kartës së
@@ -79,7 +79,10 @@ class CardKind(StrEnum):
     CREDIT = "credit"
 
 
-class Menu(StrEnum):
+class ServiceMenu(StrEnum):
+    """The two menus behind verification (spec 2): what a caller asks access to. Not the
+    keypad menu tree (`bot.menus.Menu`), whose `card` and `accounts` nodes show them."""
+
     CARD = "card"
     ACCOUNTS = "accounts"
 
@@ -103,24 +106,32 @@ class Refusal(StrEnum):
     NO_LINKED_ACCOUNT = "no_linked_account"
 
 
-# Menu order is keypad order (spec 3, 4.2.1 and 4.2.2: keys 1, 2, 3).
-MENU_SERVICES: Mapping[Menu, tuple[Service, ...]] = MappingProxyType(
+# Service order is keypad order (spec 3, 4.2.1 and 4.2.2: keys 1, 2, 3).
+MENU_SERVICES: Mapping[ServiceMenu, tuple[Service, ...]] = MappingProxyType(
     {
-        Menu.CARD: (
+        ServiceMenu.CARD: (
             Service.CREDIT_LIMIT,
             Service.LAST_CARD_TRANSACTION,
             Service.CARD_TRANSACTIONS_EMAIL,
         ),
-        Menu.ACCOUNTS: (
+        ServiceMenu.ACCOUNTS: (
             Service.LINKED_BALANCE,
             Service.ALL_BALANCES,
             Service.STATEMENT_EMAIL,
         ),
     }
 )
+# Services offered inside another's answer rather than as a key of the menu: a long list of
+# balances is summarised first and may be sent by email instead of read out (issue 15).
+FOLLOW_UP_SERVICES: Mapping[Service, tuple[Service, ...]] = MappingProxyType(
+    {Service.ALL_BALANCES: (Service.BALANCES_EMAIL,)}
+)
 EMAIL_SERVICES = frozenset(
     {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL, Service.BALANCES_EMAIL}
 )
+# Refusals of a service that take it out of the menu (R2: no linked-account item without a debit
+# card); other refusals (no email) are told when the caller chooses the item.
+NOT_OFFERED = frozenset({Refusal.NO_LINKED_ACCOUNT})
 
 
 @dataclass(frozen=True)
@@ -183,7 +194,7 @@ class AccessDecision:
     def allows(self, service: Service) -> bool:
         return service in self.services
 
-    def menu_services(self, menu: Menu) -> tuple[Service, ...]:
+    def menu_services(self, menu: ServiceMenu) -> tuple[Service, ...]:
         """The allowed services of `menu`, in menu (keypad) order."""
         return tuple(s for s in MENU_SERVICES[menu] if s in self.services)
 
@@ -204,16 +215,24 @@ def line_status(line: CallerLine, customer_id: int) -> LineStatus:
     return LineStatus.OWN if owner == customer_id else LineStatus.OTHER
 
 
-def methods_for(menu: Menu, line: CallerLine) -> tuple[Method, ...]:
-    """Verification methods to offer before the customer is known (spec 2; keypad 4.2.1, 4.2.2).
+# The methods each menu publishes (spec 2, keypad 4.2.1 and 4.2.2): the card menu takes the card
+# number + PIN only; the accounts menu offers the 1 / 2 choice (card + PIN, customer number).
+OFFERED_METHODS: Mapping[ServiceMenu, tuple[Method, ...]] = MappingProxyType(
+    {
+        ServiceMenu.CARD: (Method.CARD_PIN,),
+        ServiceMenu.ACCOUNTS: (Method.CARD_PIN, Method.CUSTOMER_NUMBER),
+    }
+)
 
-    Card menu: card number + PIN only. Accounts menu: card number + PIN, or the customer number
-    when the call comes from a registered number (voice only). Whether the number is registered
-    to the customer who then identifies is checked by `decide`.
+
+def methods_for(menu: ServiceMenu, line: CallerLine) -> tuple[Method, ...]:
+    """Verification methods to accept before the customer is known: the menu's offered ones,
+    the customer number only when the call comes from a registered number (voice only).
+    Whether the number is registered to the customer who then identifies is checked by
+    `decide`.
     """
-    if menu is Menu.ACCOUNTS and line.trusted_owner_id is not None:
-        return (Method.CARD_PIN, Method.CUSTOMER_NUMBER)
-    return (Method.CARD_PIN,)
+    return tuple(method for method in OFFERED_METHODS[menu]
+                 if method is not Method.CUSTOMER_NUMBER or line.trusted_owner_id is not None)
 
 
 def _refused(refusal: Refusal) -> AccessDecision:
@@ -230,20 +249,26 @@ def _proof_accepted(proof: Proof, customer: CustomerFacts, status: LineStatus) -
     return customer.has_credit_card or customer.has_debit_card
 
 
+def _with_follow_ups(menu: ServiceMenu) -> tuple[Service, ...]:
+    return tuple(service for item in MENU_SERVICES[menu]
+                 for service in (item, *FOLLOW_UP_SERVICES.get(item, ())))
+
+
 def _services(customer: CustomerFacts, proof: Proof) -> frozenset[Service]:
-    services = {Service.ALL_BALANCES, Service.BALANCES_EMAIL, Service.STATEMENT_EMAIL}
-    if customer.has_debit_card:
-        services.add(Service.LINKED_BALANCE)
+    """The accounts services, the card services after card + PIN for a credit-card holder (each
+    with its follow-ups); without those this customer can never have (R2), which are not even
+    offered."""
+    services = set(_with_follow_ups(ServiceMenu.ACCOUNTS))
     if proof.method is Method.CARD_PIN and customer.has_credit_card:
-        services.update(MENU_SERVICES[Menu.CARD])
-    return frozenset(services)
+        services.update(_with_follow_ups(ServiceMenu.CARD))
+    return frozenset(s for s in services if service_refusal(customer, s) not in NOT_OFFERED)
 
 
 def decide(
     line: CallerLine,
     customer: CustomerFacts,
     proof: Proof,
-    menu: Menu,
+    menu: ServiceMenu,
     today: date,
     service: Service | None = None,
 ) -> AccessDecision:

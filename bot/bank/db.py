@@ -1,8 +1,9 @@
 """Engine, sessions and schema of the bank database.
 
-The schema is made with `metadata.create_all` (idempotent: existing tables are kept). There are
-no migrations yet: Alembic is not needed while the schema is only ever created fresh; add it
-before the first change to a schema that holds data worth keeping.
+The schema is made with `metadata.create_all` (idempotent: existing tables are kept). One change
+to a schema holding data is made in place by `upgrade_schema` (at `bot db init` and when the
+action server first opens the database): customer numbers once stored in clear are replaced by
+their keyed hash. Add Alembic before the next such change.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, func, inspect, select
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import create_engine, event, func, inspect, select, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.bank.demo import load_demo_bank
+from bot.bank.hashing import customer_number_digest
 from bot.bank.models import Base, Customer
 
 SessionFactory = Callable[[], Session]
@@ -62,6 +64,47 @@ def create_schema(engine: Engine) -> None:
     Base.metadata.create_all(engine)
 
 
+def upgrade_schema(engine: Engine, card_key: bytes) -> int:
+    """Create what is missing and hash customer numbers still stored in clear; how many were.
+
+    A database made before the keyed hash has a `customer_number` column: it is renamed (and on
+    PostgreSQL widened) in the same transaction that hashes its values. The freed pages that
+    held the clear numbers are then rewritten (SQLite `VACUUM`, PostgreSQL `VACUUM FULL`), so
+    the file alone no longer holds them."""
+    create_schema(engine)
+    with engine.begin() as connection:
+        columns = {column["name"] for column in inspect(connection).get_columns("customers")}
+        if "customer_number" in columns and "customer_number_digest" not in columns:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(
+                    "ALTER TABLE customers ALTER COLUMN customer_number TYPE VARCHAR(64)"))
+            connection.execute(text(
+                "ALTER TABLE customers RENAME COLUMN customer_number TO customer_number_digest"))
+        hashed = _hash_clear_customer_numbers(connection, card_key)
+    if hashed:
+        _rewrite_free_pages(engine)
+    return hashed
+
+
+def _hash_clear_customer_numbers(connection: Connection, card_key: bytes) -> int:
+    column = Customer.__table__.c.customer_number_digest
+    clear = connection.execute(
+        select(Customer.__table__.c.id, column).where(func.length(column) != 64)).all()
+    for row_id, number in clear:
+        connection.execute(Customer.__table__.update().where(Customer.__table__.c.id == row_id)
+                           .values(customer_number_digest=customer_number_digest(number,
+                                                                                 card_key)))
+    return len(clear)
+
+
+def _rewrite_free_pages(engine: Engine) -> None:
+    statement = {"sqlite": "VACUUM", "postgresql": "VACUUM FULL customers"}.get(engine.dialect.name)
+    if statement is None:
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(statement))
+
+
 def drop_schema(engine: Engine) -> None:
     """Drop every table of the bank schema (and its data)."""
     Base.metadata.drop_all(engine)
@@ -82,7 +125,7 @@ def init_database(url: str, *, demo: bool, reset: bool, card_key: bytes, today: 
     try:
         if reset:
             drop_schema(engine)
-        create_schema(engine)
+        upgrade_schema(engine, card_key)
         if demo:
             if count_customers(engine):
                 raise DatabaseNotEmptyError("the database already holds customers")

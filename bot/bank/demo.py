@@ -17,7 +17,7 @@ from types import MappingProxyType
 from sqlalchemy.orm import Session
 
 from bot.bank.access import CardKind
-from bot.bank.hashing import card_digest, hash_pin, last_four
+from bot.bank.hashing import card_digest, customer_number_digest, hash_pin, last_four
 from bot.bank.models import (
     BANK_TIMEZONE,
     Account,
@@ -361,13 +361,14 @@ def _iban(account_code: str) -> str:
 
 
 def _add_accounts(
-    session: Session, customer: Customer, demo: DemoCustomer, today: date
+    session: Session, customer: Customer, demo: DemoCustomer, position: int, today: date
 ) -> Account | None:
     linked = None
     for index, spec in enumerate(demo.accounts, start=1):
         account = Account(
             customer=customer,
-            account_number=_iban(f"{demo.customer_number}{index:07d}"),
+            # numbered by the customer's place in the demo, never by the customer number
+            account_number=_iban(f"{position:09d}{index:07d}"),
             kind=spec.kind.value,
             currency=spec.currency,
             available_balance=spec.balance,
@@ -440,9 +441,9 @@ def _add_card(
 
 def load_demo_bank(session: Session, *, card_key: bytes, today: date) -> None:
     """Add the demo customers, their phones, accounts, cards and transactions to `session`."""
-    for demo in DEMO_CUSTOMERS:
+    for position, demo in enumerate(DEMO_CUSTOMERS, start=1):
         customer = Customer(
-            customer_number=demo.customer_number,
+            customer_number_digest=customer_number_digest(demo.customer_number, card_key),
             full_name=demo.full_name,
             date_of_birth=demo.date_of_birth(today),
             email=demo.email,
@@ -452,7 +453,7 @@ def load_demo_bank(session: Session, *, card_key: bytes, today: date) -> None:
         session.add(customer)
         if demo.phone is not None:
             session.add(PhoneNumber(number=demo.phone, customer=customer))
-        linked = _add_accounts(session, customer, demo, today)
+        linked = _add_accounts(session, customer, demo, position, today)
         for card in demo.cards:
             _add_card(session, customer, card, linked, key=card_key, today=today)
     session.flush()

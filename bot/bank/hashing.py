@@ -11,7 +11,11 @@ and are rewritten in the keyed scheme on the next right PIN (`pin_needs_rehash`)
 A card number is stored only as HMAC-SHA256 under the card key
 (`bot.security.secret_keys.card_key()`): the bank can look a card up by the number the caller keys
 in, but the database alone does not give the number back, and with only 10**15 Luhn-valid 16-digit
-numbers an unkeyed hash could be reversed by brute force."""
+numbers an unkeyed hash could be reversed by brute force.
+
+A customer number (9 digits, a billion values: an unkeyed hash falls in minutes) is stored only as
+HMAC-SHA256 under a key derived from the card key for that use alone (`customer_number_digest`),
+so lookups still work while the database file alone yields no customer number."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ HASH_BYTES = 32
 _SCHEME = "scrypt-keyed"
 _UNKEYED_SCHEME = "scrypt"  # before the pepper: verified, then rehashed
 _PIN_KEY_LABEL = b"bank-assistant pin pepper v1"
+_CUSTOMER_KEY_LABEL = b"bank-assistant customer number v1"
 _SEPARATORS = " -"
 
 
@@ -45,10 +50,15 @@ def _scrypt(secret: bytes, salt: bytes, n: int, r: int, p: int, length: int) -> 
     )
 
 
-def _peppered(pin: str, key: bytes) -> bytes:
+def _derived_key(key: bytes, label: bytes) -> bytes:
+    """A key for one use (`label`) from the card key: no two uses share a key."""
     if not key:
         raise ValueError("the card key must not be empty")
-    pin_key = hmac.new(key, _PIN_KEY_LABEL, hashlib.sha256).digest()
+    return hmac.new(key, label, hashlib.sha256).digest()
+
+
+def _peppered(pin: str, key: bytes) -> bytes:
+    pin_key = _derived_key(key, _PIN_KEY_LABEL)
     return hmac.new(pin_key, pin.encode("utf-8"), hashlib.sha256).digest()
 
 
@@ -107,3 +117,11 @@ def last_four(card_number: str) -> str:
     if len(digits) < 4 or not digits.isdigit():
         raise ValueError("a card number has at least four digits")
     return digits[-4:]
+
+
+def customer_number_digest(customer_number: str, key: bytes) -> str:
+    """HMAC-SHA256 (hex) of a customer number under its own key derived from the card key;
+    spaces and dashes are ignored."""
+    number_key = _derived_key(key, _CUSTOMER_KEY_LABEL)
+    digits = _digits(customer_number).encode("utf-8")
+    return hmac.new(number_key, digits, hashlib.sha256).hexdigest()

@@ -5,7 +5,8 @@ minor units on SQLite, which has no exact decimal type), times are `UTCDateTime`
 UTC in and out), strings have explicit lengths, every constraint and index is named.
 
 Secrets are never stored in clear: a card is kept as `number_digest` (keyed hash) and
-`last_four`, a PIN only as `pin_hash` (salted scrypt); see `bot.bank.hashing`.
+`last_four`, a PIN only as `pin_hash` (peppered, salted scrypt), a customer number only as
+`customer_number_digest` (keyed hash); see `bot.bank.hashing`.
 """
 
 from __future__ import annotations
@@ -150,7 +151,10 @@ CARD_KINDS = tuple(CardKind)
 
 
 class Customer(Base):
-    """A customer of the bank. Individuals have a date of birth; a business may have none."""
+    """A customer of the bank. Individuals have a date of birth; a business may have none.
+
+    The customer number is kept only as a keyed hash (`hashing.customer_number_digest`): it is
+    looked up by the number a caller keys in, never shown."""
 
     __tablename__ = "customers"
     __table_args__ = (
@@ -162,7 +166,7 @@ class Customer(Base):
     )
 
     id = Column(Integer, primary_key=True)
-    customer_number = Column(String(9), nullable=False, unique=True)
+    customer_number_digest = Column(String(64), nullable=False, unique=True)
     full_name = Column(String(120), nullable=False)
     date_of_birth = Column(Date, nullable=True)
     email = Column(String(254), nullable=True)
@@ -321,7 +325,7 @@ class Complaint(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
 
 
-class Handoff(Base):
+class HandoffRecord(Base):
     """A conversation passed to a person: an agent or POS technical support.
 
     `context` is JSON text for the agent's screen (what the caller asked, where they were);
@@ -345,6 +349,101 @@ class Handoff(Base):
     context = Column(Text, nullable=False, default="{}")
     status = Column(String(8), nullable=False, default=HandoffStatus.OPEN.value)
     created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class DeskSpeaker(StrEnum):
+    CUSTOMER = "customer"
+    ASSISTANT = "assistant"
+    AGENT = "agent"
+
+
+class HandoffDesk(Base):
+    """The agent desk's side of a hand-off: the conversation it came from, the one-way
+    reference a phone transfer carries to the agent's phone (`bot.payloads.
+    conversation_reference`), and the agent holding it (`handoffs.status` says open, taken or
+    closed). A table of its own, so that `create_all` adds it to an existing database."""
+
+    __tablename__ = "handoff_desk"
+    __table_args__ = (
+        Index("ix_handoff_desk_conversation_id", "conversation_id"),
+        Index("ix_handoff_desk_reference", "reference"),
+    )
+
+    handoff_id = Column(ForeignKey("handoffs.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id = Column(String(64), nullable=False)
+    reference = Column(String(32), nullable=False)
+    agent = Column(String(32), nullable=True)
+    taken_at = Column(UTCDateTime, nullable=True)
+    closed_at = Column(UTCDateTime, nullable=True)
+
+
+class HandoffLine(Base):
+    """A line of a handed-off conversation after the hand-off (customer, assistant or agent),
+    masked like the tracker store before it is stored."""
+
+    __tablename__ = "handoff_lines"
+    __table_args__ = (
+        CheckConstraint(one_of("who", DeskSpeaker), name="who"),
+        Index("ix_handoff_lines_handoff_id", "handoff_id"),
+    )
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(ForeignKey("handoffs.id", ondelete="CASCADE"), nullable=False)
+    who = Column(String(9), nullable=False)
+    agent = Column(String(32), nullable=True)
+    text = Column(String(1000), nullable=False)
+    at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class DeskAgent(Base):
+    """An agent desk account: a slow password hash (scrypt), and the failed sign-ins in a row
+    that lock it for a while (bot/agentdesk/accounts.py)."""
+
+    __tablename__ = "desk_agents"
+
+    id = Column(Integer, primary_key=True)
+    name = Column(String(32), nullable=False, unique=True)
+    password_hash = Column(String(200), nullable=False)
+    created_at = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class DeskSignInFailure(Base):
+    """Failed sign-ins per name (any name, so that a lock says nothing of which names exist)."""
+
+    __tablename__ = "desk_sign_in_failures"
+
+    name = Column(String(64), primary_key=True)
+    count = Column(Integer, nullable=False, default=0)
+    since = Column(UTCDateTime, nullable=False, default=utc_now)
+
+
+class DeskSignIn(Base):
+    """A signed-in agent: the SHA-256 of the cookie's random token, never the token itself."""
+
+    __tablename__ = "desk_sign_ins"
+    __table_args__ = (Index("ix_desk_sign_ins_expires_at", "expires_at"),)
+
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(ForeignKey("desk_agents.id", ondelete="CASCADE"), nullable=False)
+    expires_at = Column(UTCDateTime, nullable=False)
+
+
+class WebChatSession(Base):
+    """A web chat conversation and the SHA-256 of the secret only its browser tab holds
+    (bot/channels/web_sessions.py); the hand-off it is in, if any."""
+
+    __tablename__ = "web_chat_sessions"
+    __table_args__ = (Index("ix_web_chat_sessions_last_active", "last_active"),)
+
+    id = Column(String(40), primary_key=True)
+    secret_hash = Column(String(64), nullable=False)
+    language = Column(String(2), nullable=False, default=Language.SQ.value)
+    last_active = Column(UTCDateTime, nullable=False)
+    handoff_id = Column(ForeignKey("handoffs.id", ondelete="SET NULL"), nullable=True)
+
+
+DESK_TABLES = ("handoff_desk", "handoff_lines", "desk_agents", "desk_sign_in_failures",
+               "desk_sign_ins", "web_chat_sessions")
 
 
 class VerificationAttempt(Base):

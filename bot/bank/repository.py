@@ -19,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
 
 from bot.bank.access import CardKind, Channel, CustomerFacts
+from bot.bank.hashing import customer_number_digest
 from bot.bank.models import (
     BANK_TIMEZONE,
     CURRENCIES,
@@ -33,11 +35,13 @@ from bot.bank.models import (
     Complaint,
     CreditCardFacts,
     Customer,
-    Handoff,
+    HandoffDesk,
     HandoffQueue,
+    HandoffRecord,
     PhoneNumber,
 )
 from bot.bank.validators import normalize_phone
+from bot.payloads import conversation_reference
 
 SessionFactory = Callable[[], Session]
 STATEMENT_DAYS = 90
@@ -120,6 +124,13 @@ def _balance(account: Account) -> AccountBalance:
     )
 
 
+def _first_active_card(query: Select, customer_id: int, kind: CardKind) -> Select:
+    """`query` (joined with `Card`) narrowed to the customer's first active card of `kind`."""
+    return (query.where(Card.customer_id == customer_id, Card.kind == kind.value,
+                        Card.status == CardStatus.ACTIVE.value)
+            .order_by(Card.id).limit(1))
+
+
 def _account_order(account: Account) -> tuple[int, int, int]:
     kind = 0 if account.kind == AccountKind.CURRENT.value else 1
     return (CURRENCIES.index(account.currency), kind, account.id)
@@ -154,14 +165,16 @@ class BankRepository:
         with self._sessions() as session:
             return session.scalar(select(PhoneNumber.customer_id).where(PhoneNumber.number == e164))
 
-    def customer_id(self, customer_number: str) -> int | None:
-        """The id of the customer with this 9-digit customer number, or None.
+    def customer_id(self, customer_number: str, card_key: bytes) -> int | None:
+        """The id of the customer with this 9-digit customer number, or None (the number is
+        stored as its keyed hash under `card_key`, see `hashing.customer_number_digest`).
 
         Not a verification: to verify a caller use `Verifier.verify_customer_number`.
         """
+        digest = customer_number_digest(customer_number, card_key)
         with self._sessions() as session:
             return session.scalar(
-                select(Customer.id).where(Customer.customer_number == customer_number)
+                select(Customer.id).where(Customer.customer_number_digest == digest)
             )
 
     def customer_facts(self, customer_id: int) -> CustomerFacts | None:
@@ -175,17 +188,8 @@ class BankRepository:
 
     def linked_account(self, customer_id: int) -> AccountBalance | None:
         """The account linked to the customer's (first) active debit card, or None."""
-        query = (
-            select(Account)
-            .join(Card, Card.account_id == Account.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.DEBIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        query = _first_active_card(select(Account).join(Card, Card.account_id == Account.id),
+                                   customer_id, CardKind.DEBIT)
         with self._sessions() as session:
             account = session.scalar(query)
             return _balance(account) if account is not None else None
@@ -197,17 +201,9 @@ class BankRepository:
             return tuple(_balance(a) for a in sorted(rows, key=_account_order))
 
     def _active_credit_card(self, session: Session, customer_id: int) -> Card | None:
-        return session.scalar(
-            select(Card)
-            .join(CreditCardFacts, CreditCardFacts.card_id == Card.id)
-            .where(
-                Card.customer_id == customer_id,
-                Card.kind == CardKind.CREDIT.value,
-                Card.status == CardStatus.ACTIVE.value,
-            )
-            .order_by(Card.id)
-            .limit(1)
-        )
+        return session.scalar(_first_active_card(
+            select(Card).join(CreditCardFacts, CreditCardFacts.card_id == Card.id),
+            customer_id, CardKind.CREDIT))
 
     def credit_card_facts(self, customer_id: int) -> CreditCardSummary | None:
         """Limit and dues of the customer's (first) active credit card, or None."""
@@ -305,15 +301,17 @@ class BankRepository:
         channel: Channel | str,
         customer_id: int | None = None,
         caller_number: str | None = None,
+        conversation_id: str | None = None,
     ) -> int:
         """Store a hand-off to `queue` ('agent' or 'pos_support'); returns its id.
 
         `context` (JSON for the agent's screen) is refused if it could hold a PIN or a card
-        number.
+        number. With `conversation_id` it goes on the agent desk (bot/bank/contact_center.py),
+        found by the reference a phone transfer carries.
         """
         reject_secrets(context)
         with self._sessions() as session, session.begin():
-            handoff = Handoff(
+            handoff = HandoffRecord(
                 queue=HandoffQueue(queue).value,
                 reason=reason,
                 customer_id=customer_id,
@@ -323,4 +321,7 @@ class BankRepository:
             )
             session.add(handoff)
             session.flush()
+            if conversation_id:
+                session.add(HandoffDesk(handoff_id=handoff.id, conversation_id=conversation_id,
+                                        reference=conversation_reference(conversation_id)))
             return handoff.id

@@ -47,15 +47,22 @@ from bot.bank.access import (
     CallerLine,
     CardKind,
     Channel,
-    Menu,
     Method,
     Proof,
     Refusal,
     Service,
+    ServiceMenu,
     decide,
     methods_for,
 )
-from bot.bank.hashing import card_digest, hash_pin, last_four, pin_needs_rehash, verify_pin
+from bot.bank.hashing import (
+    card_digest,
+    customer_number_digest,
+    hash_pin,
+    last_four,
+    pin_needs_rehash,
+    verify_pin,
+)
 from bot.bank.models import (
     Card,
     CardStatus,
@@ -176,7 +183,7 @@ class Verifier:
         return CallerLine(channel=channel, number=number, owner_id=owner)
 
     def verify_card(
-        self, line: CallerLine, card_number: str, pin: str, menu: Menu
+        self, line: CallerLine, card_number: str, pin: str, menu: ServiceMenu
     ) -> VerificationResult:
         """Verify with the card number and PIN as keyed in."""
         checked = check_card_number(card_number)
@@ -186,7 +193,7 @@ class Verifier:
         return self.verify_card_digest(line, digest, last_four(checked.value), pin, menu)
 
     def verify_card_digest(
-        self, line: CallerLine, number_digest: str, card_last_four: str, pin: str, menu: Menu
+        self, line: CallerLine, number_digest: str, card_last_four: str, pin: str, menu: ServiceMenu
     ) -> VerificationResult:
         """Verify with a card already reduced to its keyed digest (`hashing.card_digest`) and
         last four, so that a conversation need not keep the number between turns."""
@@ -197,28 +204,28 @@ class Verifier:
             card = session.scalar(
                 select(Card).where(Card.number_digest == number_digest).with_for_update()
             )
-            attempt = self._check_card(session, line, card, checked_pin.value, Menu(menu))
+            attempt = self._check_card(session, line, card, checked_pin.value, ServiceMenu(menu))
             if card is None:
                 attempt = _Attempt(attempt.outcome, attempt.result, None, _four(card_last_four))
             self._audit(session, line, Method.CARD_PIN, attempt)
         return attempt.result
 
     def verify_customer_number(
-        self, line: CallerLine, customer_number: str, menu: Menu
+        self, line: CallerLine, customer_number: str, menu: ServiceMenu
     ) -> VerificationResult:
         """Verify with the 9-digit customer number (accounts menu, own registered number)."""
         checked = check_customer_number(customer_number)
         if checked.value is None:
             return _problem(checked.problem)
-        if Method.CUSTOMER_NUMBER in methods_for(Menu(menu), line):
+        if Method.CUSTOMER_NUMBER in methods_for(ServiceMenu(menu), line):
             self._ensure_guards(line)
         with self._sessions() as session, session.begin():
-            attempt = self._check_customer_number(session, line, checked.value, Menu(menu))
+            attempt = self._check_customer_number(session, line, checked.value, ServiceMenu(menu))
             self._audit(session, line, Method.CUSTOMER_NUMBER, attempt)
         return attempt.result
 
     def decision_for(
-        self, line: CallerLine, customer_id: int, method: Method, menu: Menu,
+        self, line: CallerLine, customer_id: int, method: Method, menu: ServiceMenu,
         service: Service | None = None,
     ) -> AccessDecision | None:
         """What an already verified caller may get now, for `menu` (and `service`), from the
@@ -227,10 +234,10 @@ class Verifier:
             facts = load_customer_facts(session, customer_id)
         if facts is None:
             return None
-        return decide(line, facts, Proof(Method(method)), Menu(menu), self._today(), service)
+        return decide(line, facts, Proof(Method(method)), ServiceMenu(menu), self._today(), service)
 
     def _check_card(
-        self, session: Session, line: CallerLine, card: Card | None, pin: str, menu: Menu
+        self, session: Session, line: CallerLine, card: Card | None, pin: str, menu: ServiceMenu
     ) -> _Attempt:
         if card is None:
             verify_pin(pin, _dummy_pin_hash(self._card_key), self._card_key)
@@ -254,14 +261,15 @@ class Verifier:
         return self._decide(session, line, card.customer_id, proof, menu, card.last_four)
 
     def _check_customer_number(
-        self, session: Session, line: CallerLine, customer_number: str, menu: Menu
+        self, session: Session, line: CallerLine, customer_number: str, menu: ServiceMenu
     ) -> _Attempt:
         if Method.CUSTOMER_NUMBER not in methods_for(menu, line):
             refused = AccessDecision(frozenset(), Refusal.METHOD_NOT_ALLOWED)
             return _Attempt(_refused(refused), VerificationResult(False, refused))
         guards = self._guards(session, line)
         owner = session.get(Customer, line.trusted_owner_id)
-        right = owner is not None and hmac.compare_digest(owner.customer_number, customer_number)
+        digest = customer_number_digest(customer_number, self._card_key)
+        right = owner is not None and hmac.compare_digest(owner.customer_number_digest, digest)
         if any(guard.locked_at is not None for guard in guards):
             return _Attempt(Outcome.CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED, line.trusted_owner_id)
         if right:
@@ -276,7 +284,7 @@ class Verifier:
             return _Attempt(Outcome.WRONG_CUSTOMER_NUMBER_LOCKED, NOT_VERIFIED,
                             line.trusted_owner_id)
         other = session.scalar(
-            select(Customer.id).where(Customer.customer_number == customer_number)
+            select(Customer.id).where(Customer.customer_number_digest == digest)
         )
         if other is None:
             return _Attempt(Outcome.UNKNOWN_CUSTOMER, NOT_VERIFIED)
@@ -308,7 +316,7 @@ class Verifier:
         line: CallerLine,
         customer_id: int,
         proof: Proof,
-        menu: Menu,
+        menu: ServiceMenu,
         card_last_four: str | None = None,
     ) -> _Attempt:
         """The proof was right: ask the access rules what the caller may get."""

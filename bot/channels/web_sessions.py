@@ -1,26 +1,33 @@
 """Web chat sessions: which browser may continue which conversation, and for how long.
 
-A conversation id is not a secret (it reaches logs and the agent desk), so a browser continues a
-conversation only by presenting the secret the server gave it when the conversation began. Both
-live in the tab's sessionStorage: a closed browser, or another tab, never has them.
+A conversation id is not a secret (it reaches logs and the tracker store), so a browser continues
+a conversation only by presenting the secret the server gave it when the conversation began. The
+browser keeps both in the tab's sessionStorage: a closed browser, or another tab, never has them.
+The server keeps the id and a SHA-256 of the secret in the bank database
+(bot/bank/contact_center.py), so a conversation survives a restart of the Rasa server and goes
+on at another replica if its own stops.
 
 After `idle_seconds` without a message the session ends: the next request for it is answered
 `EXPIRED` (the channel restarts the Rasa conversation, so verification is gone, and tells the
-user). Pure state: the caller passes the time; no I/O.
+user). Not while an agent holds the conversation: then the agent decides when it ends (the
+customer may be waiting for them), and the agent's replies count as activity. `resumption` is
+the rule, without I/O; `WebSessions` applies it to the stored sessions.
 """
 
 from __future__ import annotations
 
 import enum
+import hashlib
 import hmac
 import re
 import secrets
-from collections import OrderedDict
 from dataclasses import dataclass, field
+
+from bot.bank.contact_center import ContactCenter, WebSessionRecord
+from bot.bank.models import HandoffStatus
 
 SESSION_PREFIX = "web-"
 SESSION_ID = re.compile(r"web-[0-9a-f]{32}")
-MAX_SESSIONS = 20_000  # the oldest idle sessions are forgotten beyond this (bounded memory)
 
 
 class Resumption(enum.Enum):
@@ -29,70 +36,62 @@ class Resumption(enum.Enum):
     REFUSED = "refused"  # unknown id or wrong secret: a new conversation, nothing said
 
 
-@dataclass
-class WebSession:
+@dataclass(frozen=True)
+class NewSession:
     id: str
-    secret: str = field(repr=False)
-    last_active: float
-    language: str = "sq"
-    agent: str | None = None  # the agent holding the conversation, if any
+    secret: str = field(repr=False)  # goes to the browser that opened it, never stored
+
+
+def secret_hash(secret: str) -> str:
+    """The stored form of a session secret (32 random bytes: a plain hash is enough)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def resumption(record: WebSessionRecord | None, secret: object, now: float,
+               idle_seconds: float, held: bool = False) -> Resumption:
+    """May the browser presenting `secret` continue the session `record`? (`held`: an agent
+    holds the conversation.)"""
+    if record is None or not isinstance(secret, str):
+        return Resumption.REFUSED
+    if not hmac.compare_digest(record.secret_hash.encode(), secret_hash(secret).encode()):
+        return Resumption.REFUSED
+    if now - record.last_active > idle_seconds and not held:
+        return Resumption.EXPIRED
+    return Resumption.RESUMED
 
 
 class WebSessions:
-    """Sessions by id, bounded; the least recently active ones are dropped first."""
+    """The web chat sessions in the bank database."""
 
-    def __init__(self, idle_seconds: float, max_sessions: int = MAX_SESSIONS) -> None:
+    def __init__(self, center: ContactCenter, idle_seconds: float) -> None:
+        self.center = center
         self.idle_seconds = idle_seconds
-        self.max_sessions = max_sessions
-        self._sessions: OrderedDict[str, WebSession] = OrderedDict()
 
-    def __len__(self) -> int:
-        return len(self._sessions)
-
-    def get(self, session_id: str) -> WebSession | None:
-        return self._sessions.get(session_id)
-
-    def open(self, now: float, language: str = "sq") -> WebSession:
-        session = WebSession(
-            id=f"{SESSION_PREFIX}{secrets.token_hex(16)}",
-            secret=secrets.token_urlsafe(32),
-            last_active=now,
-            language=language,
-        )
-        self._sessions[session.id] = session
-        while len(self._sessions) > self.max_sessions:
-            self._sessions.popitem(last=False)
+    def open(self, now: float, language: str = "sq") -> NewSession:
+        session = NewSession(f"{SESSION_PREFIX}{secrets.token_hex(16)}", secrets.token_urlsafe(32))
+        self.center.open_web_session(session.id, secret_hash(session.secret), language, now)
         return session
+
+    def get(self, session_id: object) -> WebSessionRecord | None:
+        if not isinstance(session_id, str) or not SESSION_ID.fullmatch(session_id):
+            return None
+        return self.center.web_session(session_id)
 
     def resume(self, session_id: object, secret: object, now: float) -> Resumption:
-        """May the browser presenting `secret` continue `session_id`?"""
-        session = self._owned(session_id, secret)
-        if session is None:
-            return Resumption.REFUSED
-        if self.idle(session, now):
-            self.end(session.id)
-            return Resumption.EXPIRED
-        self.touch(session.id, now)
-        return Resumption.RESUMED
+        record = self.get(session_id)
+        held = record is not None and self.held(record)
+        answer = resumption(record, secret, now, self.idle_seconds, held)
+        if answer is Resumption.RESUMED:
+            self.center.touch_web_session(str(session_id), now)
+        return answer
 
-    def idle(self, session: WebSession, now: float) -> bool:
-        return now - session.last_active > self.idle_seconds
+    def held(self, record: WebSessionRecord) -> bool:
+        """Does an agent hold this conversation?"""
+        if record.handoff_id is None:
+            return False
+        state = self.center.state(record.handoff_id)
+        return state is not None and state[0] == HandoffStatus.TAKEN.value
 
-    def touch(self, session_id: str, now: float) -> None:
-        session = self._sessions.get(session_id)
-        if session is not None:
-            session.last_active = now
-            self._sessions.move_to_end(session_id)
-
-    def end(self, session_id: str) -> WebSession | None:
-        return self._sessions.pop(session_id, None)
-
-    def _owned(self, session_id: object, secret: object) -> WebSession | None:
-        if not isinstance(session_id, str) or not isinstance(secret, str):
-            return None
-        session = self._sessions.get(session_id)
-        if session is None:
-            return None
-        if not hmac.compare_digest(session.secret.encode(), secret.encode()):
-            return None
-        return session
+    def expired(self, record: WebSessionRecord, now: float) -> bool:
+        """Idle too long, and no agent holds it."""
+        return now - record.last_active > self.idle_seconds and not self.held(record)

@@ -16,9 +16,14 @@ differences, all for the widget in `bot/webchat/`:
   never to an id named in the message; after `BOT_WEB_IDLE_SECONDS` idle the conversation is
   restarted (verification dropped) and the user is told;
 - a message over `MAX_MESSAGE_CHARS` never reaches NLU: the user is told, in their language;
+  so is a message beyond `in_flight.MAX_IN_FLIGHT` of one conversation at once;
 - socket.io accepts only the page's own origin and the configured ones (`BOT_WEB_ORIGINS`);
-- while an agent holds a conversation (bot/agentdesk/), the user's messages go to the agent,
-  not to the assistant.
+- a hand-off goes on the agent desk (bot/agentdesk/, served alongside at `/agent/`); while it
+  waits the user's and the assistant's lines go to its transcript, and while an agent holds the
+  conversation the user's messages go to the agent, not to the assistant. Sessions and hand-offs
+  are in the bank database (bot/bank/contact_center.py), so a restart loses neither; with
+  `BOT_REDIS_HOST` set, socket.io events reach sockets on the other replicas
+  (bot/channels/fanout.py).
 
 Two incompatibilities of Rasa 3.6's socket.io channel with the pinned libraries are handled here:
 python-socketio 5's `AsyncServer.enter_room` is a coroutine that Rasa's `session_request` handler
@@ -29,6 +34,7 @@ bare coroutines). So `session_request` is handled here, and the server offers lo
 
 from __future__ import annotations
 
+import asyncio
 import html
 import inspect
 import logging
@@ -44,10 +50,15 @@ from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.agentdesk.desk import Desk
 from bot.agentdesk.web import AgentDesk
+from bot.bank.contact_center import ContactCenter, ensure_desk_schema
+from bot.bank.db import make_engine, session_factory
+from bot.bank.models import DeskSpeaker, HandoffStatus
+from bot.channels.fanout import share_events
+from bot.channels.in_flight import ONE_AT_A_TIME, InFlight
 from bot.channels.web_sessions import SESSION_ID, Resumption, WebSessions
 from bot.config import PROJECT_ROOT, Settings
+from bot.payloads import HandoffPayload
 
 logger = logging.getLogger(__name__)
 
@@ -187,10 +198,10 @@ class WebChatBlueprint(Blueprint):
     """
 
     def __init__(self, socket_blueprint: Blueprint, page: str, headers: dict[str, str],
-                 desk_blueprint: Blueprint) -> None:
+                 desk: AgentDesk) -> None:
         super().__init__("webchat_page", url_prefix=PAGE_PREFIX)
         self.ctx.socket_blueprint = socket_blueprint
-        self.ctx.desk_blueprint = desk_blueprint
+        self.ctx.desk = desk
 
         async def redirect_to_page(_: Request) -> HTTPResponse:
             return response.redirect(f"{PAGE_PREFIX}/")
@@ -211,8 +222,14 @@ class WebChatBlueprint(Blueprint):
 
     def register(self, app: Sanic, options: dict[str, Any]) -> None:
         app.blueprint(self.ctx.socket_blueprint, **options)
-        app.blueprint(self.ctx.desk_blueprint)
+        app.blueprint(self.ctx.desk.blueprint())
+        app.ctx.agent_desk = self.ctx.desk  # the REST channel puts phone hand-offs on the desk
         super().register(app, {**options, "url_prefix": PAGE_PREFIX})
+
+
+async def _db(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A database call off the event loop."""
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 class WebChatInput(SocketIOInput):
@@ -221,9 +238,12 @@ class WebChatInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.origins = web_origins()
-        self.sessions = WebSessions(idle_seconds())
-        self.desk = Desk()
+        engine = make_engine(Settings.from_env().database_url)
+        ensure_desk_schema(engine)
+        self.center = ContactCenter(session_factory(engine))
+        self.sessions = WebSessions(self.center, idle_seconds())
         self.bound: dict[str, str] = {}  # socket.io sid -> the web conversation it may use
+        self.in_flight = InFlight()
 
     @classmethod
     def name(cls) -> str:
@@ -235,22 +255,26 @@ class WebChatInput(SocketIOInput):
         return WebChatOutput(self.sio, self.bot_message_evt, self._bot_said)
 
     async def _bot_said(self, session_id: str, event: dict[str, Any]) -> None:
-        """Every bot response passes here: the desk's transcript, and hand-offs to the desk."""
-        now = time.time()
-        if event.get("text"):
-            self.desk.note(session_id, "assistant", str(event["text"]), now)
+        """Every bot response passes here: a hand-off goes on the agent desk; while one waits,
+        the assistant's lines go to its transcript."""
+        if not SESSION_ID.fullmatch(session_id):
+            return
         custom = event.get("custom")
-        handoff = custom.get("handoff") if isinstance(custom, Mapping) else None
-        if isinstance(handoff, Mapping) and SESSION_ID.fullmatch(session_id):
-            session = self.sessions.get(session_id)
-            self.desk.hand_off(
-                session_id,
-                queue=str(handoff.get("queue") or "agent"),
-                reason=str(handoff.get("reason") or ""),
-                language=session.language if session else "sq",
-                at=now,
-                reference=str(handoff["reference"]) if handoff.get("reference") else None,
-            )
+        handoff = HandoffPayload.from_dict(custom) if isinstance(custom, Mapping) else None
+        now = time.time()
+        if handoff is not None and handoff.id is not None:
+            await _db(self.center.touch_web_session, session_id, now, handoff_id=handoff.id)
+            await self.agent_desk.publish()
+            return
+        if not event.get("text"):
+            return
+        record = await _db(self.sessions.get, session_id)
+        if record is None or record.handoff_id is None:
+            return
+        state = await _db(self.center.state, record.handoff_id)
+        if state is not None and state[0] == HandoffStatus.OPEN.value:
+            await _db(self.center.add_line, record.handoff_id, DeskSpeaker.ASSISTANT,
+                      str(event["text"]), now)
             await self.agent_desk.publish()
 
     def page(self) -> str:
@@ -276,6 +300,8 @@ class WebChatInput(SocketIOInput):
         socket_blueprint = super().blueprint(on_new_message)
         sio = self.sio
         assert sio is not None, "SocketIOInput.blueprint() makes the socket.io server"
+        if share_events(sio):
+            logger.info("web chat: socket.io events shared with the other replicas by Redis")
         sio.eio.transports = ["polling"]  # no WebSocket: Sanic 21.12's fails on Python 3.11
         # The page's own origin (Origin equal to Host) and the configured sites; Rasa's [] would
         # accept any origin.
@@ -283,6 +309,7 @@ class WebChatInput(SocketIOInput):
         sio.eio.max_http_buffer_size = MAX_SOCKET_PAYLOAD
         namespace = self.namespace
         output = WebChatOutput(sio, self.bot_message_evt, self._bot_said)
+        center = self.center
 
         async def enter(sid: str, room: str) -> None:
             joined = sio.enter_room(sid, room, namespace=namespace)
@@ -306,7 +333,7 @@ class WebChatInput(SocketIOInput):
 
         async def bind(sid: str, language: str, reason: str | None = None) -> None:
             """A new conversation for this socket: its id and secret go to this socket only."""
-            session = self.sessions.open(time.time(), language)
+            session = await _db(self.sessions.open, time.time(), language)
             await unbind(sid)
             self.bound[sid] = session.id
             await enter(sid, session.id)
@@ -322,9 +349,11 @@ class WebChatInput(SocketIOInput):
             return session_id
 
         async def end(session_id: str) -> None:
-            """The conversation is over: restarted in Rasa, forgotten here and on the desk."""
-            self.sessions.end(session_id)
-            if self.desk.forget(session_id) is not None:
+            """The conversation is over: restarted in Rasa, forgotten here; a hand-off it was
+            in leaves the desk."""
+            now = time.time()
+            handoff_id = await _db(center.end_web_session, session_id)
+            if handoff_id is not None and await _db(center.close, handoff_id, now):
                 await self.agent_desk.publish()
             await restart(session_id)
 
@@ -334,7 +363,7 @@ class WebChatInput(SocketIOInput):
             data = data if isinstance(data, Mapping) else {}
             language = language_of(data)
             session_id, secret = data.get("session_id"), data.get("secret")
-            answer = self.sessions.resume(session_id, secret, time.time())
+            answer = await _db(self.sessions.resume, session_id, secret, time.time())
             if answer is Resumption.RESUMED:
                 await unbind(sid)
                 self.bound[sid] = session_id
@@ -346,36 +375,50 @@ class WebChatInput(SocketIOInput):
                 await end(session_id)
             await bind(sid, language, "expired" if answer is Resumption.EXPIRED else None)
 
+        async def to_agent(handoff_id: int, text: str, now: float) -> bool:
+            """While a hand-off waits or is held, the customer's words go to its transcript;
+            True while an agent holds it (then the assistant stays silent)."""
+            state = await _db(center.state, handoff_id)
+            if state is None or state[0] == HandoffStatus.CLOSED.value:
+                return False
+            if not text.startswith("/"):  # a button's payload is not something they said
+                await _db(center.add_line, handoff_id, DeskSpeaker.CUSTOMER, text, now)
+                await self.agent_desk.publish()
+            return state[0] == HandoffStatus.TAKEN.value
+
         async def handle_message(sid: str, data: Any) -> None:
             data = data if isinstance(data, Mapping) else {}
             session_id = self.bound.get(sid)
-            session = self.sessions.get(session_id) if session_id else None
+            session = await _db(self.sessions.get, session_id) if session_id else None
             if session is None:
                 await sio.emit("session_required", {}, room=sid, namespace=namespace)
                 return
             metadata = web_metadata(data.get(self.metadata_key))
-            session.language = language_of(metadata, session.language)
+            language = language_of(metadata, session.language)
             now = time.time()
-            if self.sessions.idle(session, now):
+            if await _db(self.sessions.expired, session, now):
                 await end(session.id)
-                await bind(sid, session.language, "expired")
+                await bind(sid, language, "expired")
                 return
-            self.sessions.touch(session.id, now)
+            await _db(center.touch_web_session, session.id, now, language)
             text = data.get("message")
             if not isinstance(text, str) or not text.strip():
                 return
             if len(text) > MAX_MESSAGE_CHARS:
-                await output.send_response(session.id, {"text": TOO_LONG[session.language]})
+                await output.send_response(session.id, {"text": TOO_LONG[language]})
                 return
-            if not text.startswith("/"):
-                self.desk.note(session.id, "customer", text, now)
-            if self.desk.holder(session.id) is not None:
-                await self.agent_desk.customer_said(session.id)
+            if session.handoff_id is not None and await to_agent(session.handoff_id, text, now):
                 return
-            await on_new_message(
-                UserMessage(text, output, session.id, input_channel=self.name(),
-                            metadata=metadata)
-            )
+            if not self.in_flight.enter(session.id):
+                await output.send_response(session.id, {"text": ONE_AT_A_TIME[language]})
+                return
+            try:
+                await on_new_message(
+                    UserMessage(text, output, session.id, input_channel=self.name(),
+                                metadata=metadata)
+                )
+            finally:
+                self.in_flight.leave(session.id)
 
         async def session_end(sid: str, _: Any = None) -> None:
             session_id = await unbind(sid)
@@ -391,9 +434,9 @@ class WebChatInput(SocketIOInput):
         sio.on(self.user_message_evt, handler=handle_message, namespace=namespace)
         sio.on("session_end", handler=session_end, namespace=namespace)
         sio.on("disconnect", handler=disconnect, namespace=namespace)
-        self.agent_desk = AgentDesk(sio, namespace, self.desk, self.bot_message_evt, to_session)
+        self.agent_desk = AgentDesk(sio, namespace, center, self.bot_message_evt, to_session)
         return WebChatBlueprint(socket_blueprint, self.page(), page_headers(self.origins),
-                                self.agent_desk.blueprint())
+                                self.agent_desk)
 
     def _origin_allowed(self, origin: str, environ: Mapping[str, Any]) -> bool:
         own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"

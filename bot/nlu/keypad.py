@@ -18,15 +18,16 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-SINGLE_KEY = re.compile(r"^\s*([0-9*#])\s*$")
+from bot.payloads import KEYS
+
 DIGIT_STRING = re.compile(r"^\s*\d(?:[\s.\-]*\d){3,}\s*#?\s*$")
 
 
 def keypad_intent(text: str) -> tuple[str, str | None] | None:
     """("press_key", key) or ("inform_digits", None) when `text` is keypad input, else None."""
-    single = SINGLE_KEY.match(text)
-    if single:
-        return "press_key", single.group(1)
+    key = text.strip()
+    if key in KEYS:
+        return "press_key", key
     if DIGIT_STRING.match(text):
         return "inform_digits", None
     return None

@@ -335,6 +335,8 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
     import getpass
 
     from bot.agentdesk import accounts
+    from bot.bank.contact_center import ContactCenter, ensure_desk_schema
+    from bot.bank.db import make_engine, session_factory
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -343,13 +345,16 @@ def cmd_agents_add(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("bot agents add: the passwords differ", file=sys.stderr)
             return 1
-    path = accounts.agents_file(Settings.from_env().var_dir)
+    engine = make_engine(Settings.from_env().database_url)
     try:
-        accounts.add(path, args.name, password)
+        ensure_desk_schema(engine)
+        accounts.add(ContactCenter(session_factory(engine)), args.name, password)
     except accounts.AccountError as error:
         print(f"bot agents add: {error}", file=sys.stderr)
         return 1
-    print(f"agent {args.name} can sign in at /agent/ ({path})")
+    finally:
+        engine.dispose()
+    print(f"agent {args.name} can sign in at /agent/")
     return 0
 
 

@@ -6,6 +6,11 @@ token only as `--auth-token`, so the stack starts this module instead: it reads 
 and calls Rasa's own command-line entry point in this process with the token added to
 `sys.argv` (which the kernel's copy of the command line does not see).
 
+Before Rasa starts, every log record and printed line of the process is masked
+(`bot.security.log_masking`): Rasa logs what callers typed, at DEBUG above all. And every HTTP
+request body is bounded (`MAX_REQUEST_BYTES`, Sanic's `REQUEST_MAX_SIZE`, 100 MB by default):
+a larger one is answered 413 before it is read, let alone parsed.
+
     python -m bot.ops.rasa_server run --model ... --enable-api
 """
 
@@ -15,8 +20,13 @@ import os
 import sys
 from pathlib import Path
 
+from bot.security import log_masking
+
 TOKEN_ENV = "BOT_RASA_TOKEN"  # noqa: S105 (a variable name)
 TOKEN_FILE_ENV = "BOT_RASA_TOKEN_FILE"  # noqa: S105
+# A message is at most 1,000 characters (bot.channels.rest); the HTTP API's largest use here, a
+# conversation's events, stays far below. SANIC_REQUEST_MAX_SIZE set by an operator wins.
+MAX_REQUEST_BYTES = 1_000_000
 
 
 def token_from_env() -> str | None:
@@ -29,6 +39,8 @@ def token_from_env() -> str | None:
 
 
 def main(argv: list[str]) -> None:
+    log_masking.install()
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
     token = token_from_env()
     sys.argv = ["rasa", *argv, *(["--auth-token", token] if token else [])]
     from rasa.__main__ import main as rasa_main

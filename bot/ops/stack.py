@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT, web_origins
+from bot.security.file_modes import PRIVATE_UMASK
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -36,9 +37,10 @@ def rasa_server_command(model: Path, endpoints: str | Path, host: str, port: int
 
 
 def action_server_command(port: int) -> list[str]:
-    """The action server. rasa_sdk has no listen-address option: start it with SANIC_HOST set
-    (its default, 0.0.0.0, faces the network)."""
-    return [str(VENV_BIN / "python"), "-m", "rasa_sdk", "--actions", "actions",
+    """The action server (bot.ops.action_server: rasa_sdk with its logs masked). rasa_sdk has no
+    listen-address option: start it with SANIC_HOST set (its default, 0.0.0.0, faces the
+    network)."""
+    return [str(VENV_BIN / "python"), "-m", "bot.ops.action_server", "--actions", "actions",
             "--port", str(port)]
 
 
@@ -64,6 +66,7 @@ class StackConfig:
     start_sip: bool = False  # the SIP gateway (`bot sip`), after the Rasa server
     api_token: str = field(default_factory=lambda: secrets.token_hex(16))
     extra_env: dict[str, str] = field(default_factory=dict)
+    root: Path = PROJECT_ROOT  # the checkout whose code and config the services run
 
     @property
     def mail_dir(self) -> Path:
@@ -91,7 +94,7 @@ class StackConfig:
             "BOT_ACTION_PORT": str(self.action_port),
             "BOT_SMTP_HOST": self.smtp_host,
             "BOT_SMTP_PORT": str(self.smtp_port),
-            "PYTHONPATH": str(PROJECT_ROOT),
+            "PYTHONPATH": str(self.root),
         })
         env.update(self.extra_env)
         return env
@@ -108,13 +111,19 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
 
     def _start(self, name: str, command: list[str], **extra_env: str) -> None:
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env={**self.config.environment(), **extra_env},
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        """Start `name`; it and its log are owner-only whoever started the stack (a test too)."""
+        self.commands[name] = (command, extra_env)
+        self.config.log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.config.log_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                     0o600)
+        with os.fdopen(fd, "ab") as log:
+            self.processes[name] = subprocess.Popen(
+                command, cwd=self.config.root, env={**self.config.environment(), **extra_env},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                umask=PRIVATE_UMASK)
 
     def start_helpers(self, timeout: float = 60.0) -> None:
         """The SMTP sink (unless a real relay is configured) and the action server."""
@@ -139,6 +148,13 @@ class Stack:
         if cfg.start_sip:
             self._start("sip", [str(VENV_BIN / "python"), "-m", "bot", "sip",
                                 "--rasa-url", cfg.rasa_url])
+
+    def restart(self, name: str, timeout: float = 240.0) -> None:
+        """Stop one service and start it again as before (what a crash and a supervisor do)."""
+        terminate(self.processes[name])
+        command, extra_env = self.commands[name]
+        self._start(name, command, **extra_env)
+        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -167,6 +183,19 @@ class Stack:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.processes.clear()
+
+
+def terminate(process: subprocess.Popen, timeout: float = 15.0) -> None:
+    """SIGTERM to a process started in its own session (and its children), SIGKILL if it has
+    not ended within `timeout`."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def http_answers(url: str, needs: str) -> bool:
@@ -217,8 +246,9 @@ def scratch_config(folder: Path, model: Path, *, trust_key_hex: str | None = Non
     )
 
 
-def init_demo_bank(config: StackConfig) -> None:
-    """`bot db init --demo` on the config's database, with its keys."""
+def init_demo_bank(config: StackConfig, *, quiet: bool = False) -> None:
+    """`bot db init --demo` on the config's database, with its keys (`quiet`: nothing printed)."""
     subprocess.run([str(VENV_BIN / "python"), "-m", "bot", "db", "init", "--demo",
                     "--database-url", config.database_url],
-                   cwd=PROJECT_ROOT, env=config.environment(), check=True, timeout=300)
+                   cwd=config.root, env=config.environment(), check=True, timeout=300,
+                   stdout=subprocess.DEVNULL if quiet else None)

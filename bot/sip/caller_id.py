@@ -13,7 +13,8 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from bot.phone_numbers import normalize_phone
-from bot.sip.message import NameAddress, SipParseError, SipRequest, parse_name_addr
+from bot.sip.header_values import NameAddress, SipParseError, parse_name_addr
+from bot.sip.message import SipRequest
 
 PRIVACY_WITHHOLDING = frozenset({"id", "user", "header"})
 _ANONYMOUS_HOSTS = ("anonymous.invalid",)

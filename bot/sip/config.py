@@ -22,6 +22,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.payloads import HandoffQueue
 from bot.sip.limits import SourceLimitSettings
 from bot.sip.peers import LOOPBACK, Network, parse_peers
 from bot.sip.sdp import DEFAULT_CODECS, SUPPORTED_CODECS
@@ -29,9 +30,10 @@ from bot.sip.transaction import DEFAULT_TIMERS, TimerSettings
 
 
 def _queues(env: Mapping[str, str]) -> dict[str, str]:
+    """Each hand-off queue's URI (the queues are those of the hand-off payload)."""
     return {
-        "agent": env.get("BOT_SIP_AGENT_URI", "sip:agent@127.0.0.1:5070"),
-        "pos_support": env.get("BOT_SIP_POS_URI", "sip:pos@127.0.0.1:5070"),
+        HandoffQueue.AGENT: env.get("BOT_SIP_AGENT_URI", "sip:agent@127.0.0.1:5070"),
+        HandoffQueue.POS_SUPPORT: env.get("BOT_SIP_POS_URI", "sip:pos@127.0.0.1:5070"),
     }
 
 

@@ -12,14 +12,8 @@ import contextlib
 import secrets
 from dataclasses import dataclass, field
 
-from bot.sip.message import (
-    Headers,
-    SipParseError,
-    SipRequest,
-    Via,
-    new_branch,
-    parse_name_addr,
-)
+from bot.sip.header_values import SipParseError, Via, parse_name_addr
+from bot.sip.message import Headers, SipRequest, new_branch
 from bot.sip.transport import Address
 
 

@@ -22,9 +22,10 @@ from bot.sip.call_log import write as write_call_log
 from bot.sip.caller_id import caller_number
 from bot.sip.client import ClientTransaction
 from bot.sip.config import GatewayConfig
+from bot.sip.header_values import SipParseError
 from bot.sip.limits import SourceLimits
 from bot.sip.media import Pacer, RtpPorts
-from bot.sip.message import SipParseError, SipRequest, SipResponse, build_response, new_tag
+from bot.sip.message import SipRequest, SipResponse, build_response, new_tag
 from bot.sip.options import capability_headers, options_response
 from bot.sip.peers import decide_caller_id
 from bot.sip.transaction import (

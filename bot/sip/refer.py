@@ -14,20 +14,17 @@ the caller now talks to the queue (we hang up), 3xx-6xx means it failed.
 
 from __future__ import annotations
 
-import hashlib
 import re
 
+from bot.payloads import conversation_reference
 from bot.sip.message import SipRequest
+
+__all__ = ["conversation_reference", "refer_headers", "refer_target", "sipfrag_status",
+           "subscription_ended", "user_to_user"]
 
 UUI_PURPOSE = "conversation-ref"  # ours, not registered: a UA that does not know it ignores it
 
 _STATUS_LINE = re.compile(rb"\s*SIP/2\.0\s+([1-6][0-9][0-9])\b")
-
-
-def conversation_reference(conversation_id: str) -> str:
-    """A one-way reference to a conversation (32 hex digits): it names the conversation to
-    whoever holds its id, and gives no way back to the id."""
-    return hashlib.sha256(b"handoff-ref:" + conversation_id.encode()).hexdigest()[:32]
 
 
 def user_to_user(reference: str) -> str:

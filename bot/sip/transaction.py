@@ -29,13 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.sip.message import (
-    BRANCH_MAGIC_COOKIE,
-    SipParseError,
-    SipRequest,
-    SipResponse,
-    build_response,
-)
+from bot.sip.header_values import SipParseError
+from bot.sip.message import BRANCH_MAGIC_COOKIE, SipRequest, SipResponse, build_response
 from bot.sip.transport import Address, response_address
 
 

@@ -19,14 +19,12 @@ import logging
 from collections.abc import Callable
 from typing import Any, cast
 
+from bot.sip.header_values import SipParseError, Via, parse_via
 from bot.sip.message import (
-    SipParseError,
     SipRequest,
     SipResponse,
-    Via,
     build_response,
     parse_message,
-    parse_via,
     salvage_request,
     split_values,
 )

@@ -90,7 +90,8 @@
     session: "bank-webchat.session",
     language: "bank-webchat.language",
     transcript: "bank-webchat.transcript",
-    collect: "bank-webchat.collect"
+    collect: "bank-webchat.collect",
+    agent: "bank-webchat.agent"
   };
   var MAX_ENTRIES = 300;
   var TYPING_TIMEOUT_MS = 20000;
@@ -137,7 +138,8 @@
     connection: "connecting",
     confirmed: false,
     pending: [],
-    typingTimer: null
+    typingTimer: null,
+    withAgent: load(sessionStorage, STORE.agent, false) === true
   };
   if (LANGUAGES.indexOf(state.lang) < 0) state.lang = "sq";
   if (!Array.isArray(state.entries)) state.entries = [];
@@ -148,9 +150,13 @@
 
   /* ---- rendering -------------------------------------------------------------------------- */
 
+  // A hand-off, or an agent joining or leaving, ends the menu that was shown before it.
+  var ENDS_MENU = { handoffAgent: true, handoffPos: true, agentJoined: true, agentLeft: true };
+
   function lastButtonsIndex() {
     for (var i = state.entries.length - 1; i >= 0; i--) {
       var entry = state.entries[i];
+      if (entry.who === "notice" && ENDS_MENU[entry.key]) return -1;
       if (entry.who === "bot" && entry.buttons && entry.buttons.length) return i;
     }
     return -1;
@@ -256,7 +262,7 @@
     if (state.entries.length > MAX_ENTRIES) state.entries.splice(0, state.entries.length - MAX_ENTRIES);
     save(sessionStorage, STORE.transcript, state.entries);
     var active = lastButtonsIndex();
-    if (active === state.entries.length - 1) {
+    if (active === state.entries.length - 1 || (entry.who === "notice" && ENDS_MENU[entry.key])) {
       Array.prototype.forEach.call(log.querySelectorAll(".chat-buttons"), function (group) {
         group.remove();
       });
@@ -388,8 +394,10 @@
     var custom = message.custom && typeof message.custom === "object" ? message.custom : {};
     if (LANGUAGES.indexOf(custom.lang) >= 0) setLanguage(custom.lang);
     var buttons = Array.isArray(message.buttons) ? message.buttons : [];
+    if (custom.desk || custom.agent) restartIdleTimer(); // the agent's activity counts too
     if (custom.desk === "joined" || custom.desk === "left") {
       state.withAgent = custom.desk === "joined";
+      save(sessionStorage, STORE.agent, state.withAgent);
       addEntry({ who: "notice", key: custom.desk === "joined" ? "agentJoined" : "agentLeft",
         agent: String(custom.agent || ""), lang: state.lang });
     }
@@ -443,6 +451,8 @@
         state.entries = notices;
         if (confirm.reason === "expired") state.entries.push({ who: "notice", key: "expired", lang: state.lang, at: Date.now() });
         state.pending = [];
+        state.withAgent = false;
+        save(sessionStorage, STORE.agent, false);
         save(sessionStorage, STORE.transcript, state.entries);
         setCollect(null);
         render();

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import backend as backend_module
 from actions.handoff import ActionHandoff
-from actions.navigation import ActionMenuKey, ActionSetLanguage
+from actions.intent_routing import RULES_FILE
+from actions.navigation import ANSWERED_HERE, ActionMenuKey, ActionNavigate, ActionSetLanguage
 from actions.presentation import currency
 from actions.reply import ActionReply
 from actions.services import ActionService
@@ -197,7 +199,8 @@ def test_unknown_key_is_refused_and_menu_repeated() -> None:
 
 
 def _customer_id(customer_number: str) -> str:
-    return str(backend_module.backend().repository.customer_id(customer_number))
+    backend = backend_module.backend()
+    return str(backend.repository.customer_id(customer_number, backend.card_key))
 
 
 def test_form_start_clearing_the_slots_is_not_an_attempt() -> None:
@@ -473,3 +476,88 @@ def test_two_balances_are_read_at_once() -> None:
     events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
     assert responses(dispatcher) == ["utter_all_balances"]
     assert slots_of(events)["menu"] == "all_balances_done"
+
+
+def test_a_hand_off_goes_on_the_agent_desk_with_a_masked_transcript(bank: Path) -> None:
+    from bot.bank.contact_center import ContactCenter
+    from bot.bank.db import session_factory
+    from bot.payloads import conversation_reference
+
+    parsed = {"intent": {"name": "greet"}}
+    said = [{"event": "user", "text": "/greet", "timestamp": 1.0, "parse_data": parsed},
+            {"event": "bot", "text": "Main menu.", "timestamp": 2.0},
+            {"event": "user", "text": "my card 4111 1111 1111 1111, PIN 6274", "timestamp": 3.0,
+             "parse_data": parsed}]
+    track = tracker(intent="talk_to_agent", sender="web-" + "d" * 32)
+    track.events = said
+    run(ActionHandoff(), track)
+    center = ContactCenter(session_factory(f"sqlite:///{bank}"))
+    handoff = center.by_reference(conversation_reference("web-" + "d" * 32))
+    assert handoff is not None and handoff.channel == "web" and handoff.reason == "talk_to_agent"
+    assert [(line.who, line.text) for line in handoff.lines] == [
+        ("assistant", "Main menu."),
+        ("customer", "my card •••• •••• •••• ••••, PIN ••••"),
+    ]
+
+
+def _key(key: str, menu: str, **slots: Any) -> Tracker:
+    digit = [{"entity": "digit", "value": key, "start": 0, "end": 1}]
+    return tracker({"menu": menu, **slots}, intent="press_key", text=key, entities=digit)
+
+
+def test_a_key_to_a_menu_is_answered_in_the_same_call() -> None:
+    events, dispatcher = run(ActionMenuKey(), _key("1", "main"))
+    assert not [e for e in events if e.get("event") == "followup"]  # no second round trip
+    assert slots_of(events) == {"key_intent": "individual_customer", "menu": "individual"}
+    assert _menu_message(dispatcher)["custom"]["menu"] == "individual"
+    events, dispatcher = run(ActionMenuKey(), _key("2", "language"))
+    assert slots_of(events)["language"] == "en" and slots_of(events)["menu"] == "main"
+    assert _menu_message(dispatcher)["text"] == "Main menu."
+
+
+def test_a_key_to_an_agent_hands_off_in_the_same_call() -> None:
+    events, dispatcher = run(ActionMenuKey(), _key("0", "main", output_mode="voice",
+                                                   caller_number="+355694109990"))
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert responses(dispatcher) == ["utter_lost_card", "utter_tariff_notice"]
+    assert dispatcher.messages[-1]["custom"]["handoff"]["reason"] == "lost_card"
+
+
+def test_a_key_to_a_service_still_runs_the_service_after_it() -> None:
+    """The services' verification forms are started by rules that follow `action_service`."""
+    events, dispatcher = run(ActionMenuKey(), _key("1", "individual"))
+    assert events[-1] == {"event": "followup", "timestamp": None, "name": "action_service"}
+    assert dispatcher.messages == []
+
+
+def test_keys_are_answered_here_only_for_actions_the_rules_just_listen_after() -> None:
+    rules = yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))["rules"]
+    followed: dict[str, set[str]] = {}
+    for rule in rules:
+        steps = [step.get("action") for step in rule["steps"] if "action" in step]
+        for before, after in zip(steps, steps[1:], strict=False):
+            followed.setdefault(before, set()).add(after)
+    for action in ANSWERED_HERE:
+        assert followed.get(action) == {"action_listen"}, action
+    assert {"card_form", "customer_number_form"} <= followed["action_service"]
+    assert "action_service" not in ANSWERED_HERE  # its forms follow it: never answered here
+
+
+@pytest.mark.parametrize(("action", "text", "intent"), [
+    (ActionNavigate(), "main menu please", "main_menu"),
+    (ActionHandoff(), "i want to talk to a person", "talk_to_agent"),
+], ids=["navigate", "hand-off"])
+def test_words_before_a_language_choice_switch_it_first(action: Any, text: str,
+                                                        intent: str) -> None:
+    events, dispatcher = run(action, _said_in("en", text, intent))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+                      {"event": "followup", "timestamp": None, "name": action.name()}]
+    assert dispatcher.messages == []  # answered by the run that follows, in English
+
+
+def test_a_key_keeps_the_language_and_a_language_key_fixes_it() -> None:
+    """Keys are answered inside action_menu_key and carry no language: no switch, no re-run."""
+    events, _ = run(ActionMenuKey(), _key("1", "main"))
+    assert "language" not in slots_of(events)
+    events, _ = run(ActionMenuKey(), _key("2", "language"))
+    assert slots_of(events)["language_chosen"] is True

@@ -74,7 +74,7 @@ def voice_line(verifier: Verifier, number: str | None) -> CallerLine:
 
 def customer_id_of(repository: BankRepository, key: str) -> int:
     """A demo customer's database id, found by their customer number."""
-    found = repository.customer_id(demo_customer(key).customer_number)
+    found = repository.customer_id(demo_customer(key).customer_number, CARD_KEY)
     assert found is not None
     return found
 

@@ -16,11 +16,11 @@ from bot.bank.access import (
     Channel,
     CustomerFacts,
     LineStatus,
-    Menu,
     Method,
     Proof,
     Refusal,
     Service,
+    ServiceMenu,
     age_on,
     decide,
     line_status,
@@ -95,88 +95,88 @@ def outcome(decision: AccessDecision) -> tuple[set[Service], Refusal | None]:
 ROWS = [
     # Row 1: registered number | credit card | card number + PIN | everything
     pytest.param(
-        OWN_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, EVERYTHING, None,
+        OWN_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.CARD, EVERYTHING, None,
         id="row1-registered-credit-card-pin-card-menu",
     ),
     pytest.param(
-        OWN_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.ACCOUNTS, EVERYTHING, None,
+        OWN_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.ACCOUNTS, EVERYTHING, None,
         id="row1-registered-credit-card-pin-accounts-menu",
     ),
     pytest.param(
-        OWN_NUMBER, CREDIT_AND_DEBIT, DEBIT_CARD_PIN, Menu.CARD, EVERYTHING, None,
+        OWN_NUMBER, CREDIT_AND_DEBIT, DEBIT_CARD_PIN, ServiceMenu.CARD, EVERYTHING, None,
         id="row1-registered-credit-holder-verified-with-debit-card",
     ),
     pytest.param(
-        OWN_NUMBER, CREDIT_ONLY, CREDIT_CARD_PIN, Menu.CARD, CARD_SERVICES | NO_CARD_ACCOUNTS,
-        None, id="row1-registered-credit-only-no-linked-balance",
+        OWN_NUMBER, CREDIT_ONLY, CREDIT_CARD_PIN, ServiceMenu.CARD,
+        CARD_SERVICES | NO_CARD_ACCOUNTS, None, id="row1-registered-credit-only-no-linked-balance",
     ),
     # Row 2: registered number | debit card only | card + PIN or customer number | accounts menu
     pytest.param(
-        OWN_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.ACCOUNTS, DEBIT_ACCOUNTS, None,
+        OWN_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.ACCOUNTS, DEBIT_ACCOUNTS, None,
         id="row2-registered-debit-only-card-pin-accounts-menu",
     ),
     pytest.param(
-        OWN_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, Menu.ACCOUNTS, DEBIT_ACCOUNTS, None,
+        OWN_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, DEBIT_ACCOUNTS, None,
         id="row2-registered-debit-only-customer-number-accounts-menu",
     ),
     pytest.param(
-        OWN_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.CARD, DEBIT_ACCOUNTS,
+        OWN_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.CARD, DEBIT_ACCOUNTS,
         Refusal.NEEDS_CREDIT_CARD, id="row2-registered-debit-only-card-menu-needs-credit-card",
     ),
     pytest.param(
-        OWN_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, Menu.CARD, DEBIT_ACCOUNTS,
+        OWN_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, ServiceMenu.CARD, DEBIT_ACCOUNTS,
         Refusal.NEEDS_CREDIT_CARD, id="row2-registered-debit-only-customer-number-card-menu",
     ),
     # Row 3: registered number | no card | customer number | accounts only, no linked balance (R2)
     pytest.param(
-        OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, NO_CARD_ACCOUNTS, None,
+        OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, NO_CARD_ACCOUNTS, None,
         id="row3-registered-no-card-customer-number-accounts-menu",
     ),
     pytest.param(
-        OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, Menu.CARD, NO_CARD_ACCOUNTS,
+        OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, ServiceMenu.CARD, NO_CARD_ACCOUNTS,
         Refusal.NEEDS_CREDIT_CARD, id="row3-registered-no-card-card-menu-needs-credit-card",
     ),
     # Row 4: unregistered number | credit card | card number + PIN | same as row 1
     pytest.param(
-        UNREGISTERED_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, EVERYTHING, None,
+        UNREGISTERED_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.CARD, EVERYTHING, None,
         id="row4-unregistered-credit-card-pin-card-menu",
     ),
     pytest.param(
-        UNREGISTERED_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.ACCOUNTS, EVERYTHING, None,
-        id="row4-unregistered-credit-card-pin-accounts-menu",
+        UNREGISTERED_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.ACCOUNTS, EVERYTHING,
+        None, id="row4-unregistered-credit-card-pin-accounts-menu",
     ),
     pytest.param(
-        WITHHELD_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, EVERYTHING, None,
+        WITHHELD_NUMBER, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.CARD, EVERYTHING, None,
         id="row4-withheld-number-credit-card-pin",
     ),
     pytest.param(
-        UNREGISTERED_NUMBER, CREDIT_ONLY, CREDIT_CARD_PIN, Menu.CARD,
+        UNREGISTERED_NUMBER, CREDIT_ONLY, CREDIT_CARD_PIN, ServiceMenu.CARD,
         CARD_SERVICES | NO_CARD_ACCOUNTS, None, id="row4-unregistered-credit-only",
     ),
     # Row 5: unregistered number | debit card only | card + PIN, NOT customer number
     pytest.param(
-        UNREGISTERED_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.ACCOUNTS, DEBIT_ACCOUNTS, None,
+        UNREGISTERED_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.ACCOUNTS, DEBIT_ACCOUNTS, None,
         id="row5-unregistered-debit-only-card-pin-accounts-menu",
     ),
     pytest.param(
-        UNREGISTERED_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.CARD, DEBIT_ACCOUNTS,
+        UNREGISTERED_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.CARD, DEBIT_ACCOUNTS,
         Refusal.NEEDS_CREDIT_CARD, id="row5-unregistered-debit-only-card-menu",
     ),
     pytest.param(
-        UNREGISTERED_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, Menu.ACCOUNTS, NOTHING,
+        UNREGISTERED_NUMBER, DEBIT_ONLY, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, NOTHING,
         Refusal.METHOD_NOT_ALLOWED, id="row5-unregistered-debit-only-customer-number-refused",
     ),
     # Row 6: unregistered number | no card | - | nothing
     pytest.param(
-        UNREGISTERED_NUMBER, NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, NOTHING,
+        UNREGISTERED_NUMBER, NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, NOTHING,
         Refusal.METHOD_NOT_ALLOWED, id="row6-unregistered-no-card-customer-number-refused",
     ),
     pytest.param(
-        WITHHELD_NUMBER, NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, NOTHING,
+        WITHHELD_NUMBER, NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, NOTHING,
         Refusal.METHOD_NOT_ALLOWED, id="row6-withheld-no-card-customer-number-refused",
     ),
     pytest.param(
-        UNREGISTERED_NUMBER, NO_CARD, CARD_PIN, Menu.ACCOUNTS, NOTHING,
+        UNREGISTERED_NUMBER, NO_CARD, CARD_PIN, ServiceMenu.ACCOUNTS, NOTHING,
         Refusal.METHOD_NOT_ALLOWED, id="row6-unregistered-no-card-card-proof-without-card",
     ),
 ]
@@ -188,7 +188,7 @@ def test_access_table(
     line: CallerLine,
     customer: CustomerFacts,
     proof: Proof,
-    menu: Menu,
+    menu: ServiceMenu,
     services: set[Service],
     refusal: Refusal | None,
 ) -> None:
@@ -214,21 +214,21 @@ def test_access_table(
         pytest.param(CUSTOMER_NUMBER, id="customer-number"),
     ],
 )
-@pytest.mark.parametrize("menu", list(Menu))
+@pytest.mark.parametrize("menu", list(ServiceMenu))
 def test_row7_number_of_another_customer_gets_nothing(
-    customer: CustomerFacts, proof: Proof, menu: Menu
+    customer: CustomerFacts, proof: Proof, menu: ServiceMenu
 ) -> None:
     decision = decide(OTHERS_NUMBER, customer, proof, menu, TODAY)
     assert outcome(decision) == (NOTHING, Refusal.OTHER_CUSTOMERS_NUMBER)
-    assert decision.menu_services(Menu.CARD) == ()
-    assert decision.menu_services(Menu.ACCOUNTS) == ()
+    assert decision.menu_services(ServiceMenu.CARD) == ()
+    assert decision.menu_services(ServiceMenu.ACCOUNTS) == ()
 
 
 def test_customer_number_never_opens_the_card_menu_for_a_credit_card_holder() -> None:
     # Spec 2: "the card menu always needs card number + PIN"; the accounts services stay.
-    decision = decide(OWN_NUMBER, CREDIT_AND_DEBIT, CUSTOMER_NUMBER, Menu.CARD, TODAY)
+    decision = decide(OWN_NUMBER, CREDIT_AND_DEBIT, CUSTOMER_NUMBER, ServiceMenu.CARD, TODAY)
     assert outcome(decision) == (DEBIT_ACCOUNTS, Refusal.METHOD_NOT_ALLOWED)
-    decision = decide(OWN_NUMBER, CREDIT_AND_DEBIT, CUSTOMER_NUMBER, Menu.ACCOUNTS, TODAY)
+    decision = decide(OWN_NUMBER, CREDIT_AND_DEBIT, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, TODAY)
     assert outcome(decision) == (DEBIT_ACCOUNTS, None)
 
 
@@ -243,16 +243,16 @@ def test_customer_number_never_opens_the_card_menu_for_a_credit_card_holder() ->
 def test_card_proof_of_a_card_the_customer_does_not_hold_is_refused(
     customer: CustomerFacts, proof: Proof
 ) -> None:
-    decision = decide(OWN_NUMBER, customer, proof, Menu.ACCOUNTS, TODAY)
+    decision = decide(OWN_NUMBER, customer, proof, ServiceMenu.ACCOUNTS, TODAY)
     assert outcome(decision) == (NOTHING, Refusal.METHOD_NOT_ALLOWED)
 
 
 def test_card_proof_of_unknown_kind_counts_as_any_active_card() -> None:
-    assert outcome(decide(OWN_NUMBER, CREDIT_ONLY, CARD_PIN, Menu.CARD, TODAY)) == (
+    assert outcome(decide(OWN_NUMBER, CREDIT_ONLY, CARD_PIN, ServiceMenu.CARD, TODAY)) == (
         CARD_SERVICES | NO_CARD_ACCOUNTS,
         None,
     )
-    assert outcome(decide(OWN_NUMBER, DEBIT_ONLY, CARD_PIN, Menu.ACCOUNTS, TODAY)) == (
+    assert outcome(decide(OWN_NUMBER, DEBIT_ONLY, CARD_PIN, ServiceMenu.ACCOUNTS, TODAY)) == (
         DEBIT_ACCOUNTS,
         None,
     )
@@ -285,7 +285,7 @@ def test_adult_age_is_18() -> None:
 @pytest.mark.parametrize("line", [OWN_NUMBER, UNREGISTERED_NUMBER, WEB], ids=lambda x: x.channel)
 def test_18th_birthday_today_is_allowed(line: CallerLine) -> None:
     customer = facts(credit=True, debit=True, born=date(2006, 6, 15))
-    decision = decide(line, customer, CREDIT_CARD_PIN, Menu.CARD, TODAY)
+    decision = decide(line, customer, CREDIT_CARD_PIN, ServiceMenu.CARD, TODAY)
     assert outcome(decision) == (EVERYTHING, None)
 
 
@@ -300,8 +300,10 @@ def test_18th_birthday_today_is_allowed(line: CallerLine) -> None:
         pytest.param(UNREGISTERED_NUMBER, CUSTOMER_NUMBER, id="unregistered-customer-number"),
     ],
 )
-@pytest.mark.parametrize("menu", list(Menu))
-def test_day_before_18th_birthday_gets_nothing(line: CallerLine, proof: Proof, menu: Menu) -> None:
+@pytest.mark.parametrize("menu", list(ServiceMenu))
+def test_day_before_18th_birthday_gets_nothing(
+    line: CallerLine, proof: Proof, menu: ServiceMenu
+) -> None:
     customer = facts(credit=True, debit=True, born=date(2006, 6, 16))
     decision = decide(line, customer, proof, menu, TODAY)
     assert outcome(decision) == (NOTHING, Refusal.UNDER_AGE)
@@ -339,33 +341,45 @@ def test_trusted_owner_only_on_voice() -> None:
 @pytest.mark.parametrize(
     ("menu", "line", "methods"),
     [
-        pytest.param(Menu.CARD, OWN_NUMBER, (Method.CARD_PIN,), id="card-own-number"),
-        pytest.param(Menu.CARD, OTHERS_NUMBER, (Method.CARD_PIN,), id="card-registered-other"),
-        pytest.param(Menu.CARD, UNREGISTERED_NUMBER, (Method.CARD_PIN,), id="card-unregistered"),
-        pytest.param(Menu.CARD, WEB_WITH_OWN_NUMBER, (Method.CARD_PIN,), id="card-web"),
+        pytest.param(ServiceMenu.CARD, OWN_NUMBER, (Method.CARD_PIN,), id="card-own-number"),
         pytest.param(
-            Menu.ACCOUNTS,
+            ServiceMenu.CARD, OTHERS_NUMBER, (Method.CARD_PIN,), id="card-registered-other"
+        ),
+        pytest.param(
+            ServiceMenu.CARD, UNREGISTERED_NUMBER, (Method.CARD_PIN,), id="card-unregistered"
+        ),
+        pytest.param(ServiceMenu.CARD, WEB_WITH_OWN_NUMBER, (Method.CARD_PIN,), id="card-web"),
+        pytest.param(
+            ServiceMenu.ACCOUNTS,
             OWN_NUMBER,
             (Method.CARD_PIN, Method.CUSTOMER_NUMBER),
             id="accounts-registered-number",
         ),
         pytest.param(
-            Menu.ACCOUNTS,
+            ServiceMenu.ACCOUNTS,
             OTHERS_NUMBER,
             (Method.CARD_PIN, Method.CUSTOMER_NUMBER),
             id="accounts-registered-number-owner-not-yet-known",
         ),
         pytest.param(
-            Menu.ACCOUNTS, UNREGISTERED_NUMBER, (Method.CARD_PIN,), id="accounts-unregistered"
+            ServiceMenu.ACCOUNTS,
+            UNREGISTERED_NUMBER,
+            (Method.CARD_PIN,),
+            id="accounts-unregistered",
         ),
-        pytest.param(Menu.ACCOUNTS, WITHHELD_NUMBER, (Method.CARD_PIN,), id="accounts-withheld"),
-        pytest.param(Menu.ACCOUNTS, WEB, (Method.CARD_PIN,), id="accounts-web"),
         pytest.param(
-            Menu.ACCOUNTS, WEB_WITH_OWN_NUMBER, (Method.CARD_PIN,), id="accounts-web-with-number"
+            ServiceMenu.ACCOUNTS, WITHHELD_NUMBER, (Method.CARD_PIN,), id="accounts-withheld"
+        ),
+        pytest.param(ServiceMenu.ACCOUNTS, WEB, (Method.CARD_PIN,), id="accounts-web"),
+        pytest.param(
+            ServiceMenu.ACCOUNTS,
+            WEB_WITH_OWN_NUMBER,
+            (Method.CARD_PIN,),
+            id="accounts-web-with-number",
         ),
     ],
 )
-def test_methods_for(menu: Menu, line: CallerLine, methods: tuple[Method, ...]) -> None:
+def test_methods_for(menu: ServiceMenu, line: CallerLine, methods: tuple[Method, ...]) -> None:
     assert methods_for(menu, line) == methods
 
 
@@ -374,21 +388,21 @@ def test_methods_for(menu: Menu, line: CallerLine, methods: tuple[Method, ...]) 
 
 @pytest.mark.parametrize("line", [WEB, WEB_WITH_OWN_NUMBER], ids=["web", "web-with-own-number"])
 def test_web_customer_number_not_allowed(line: CallerLine) -> None:
-    decision = decide(line, DEBIT_ONLY, CUSTOMER_NUMBER, Menu.ACCOUNTS, TODAY)
+    decision = decide(line, DEBIT_ONLY, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, TODAY)
     assert outcome(decision) == (NOTHING, Refusal.METHOD_NOT_ALLOWED)
 
 
 @pytest.mark.parametrize(
     ("line", "customer", "proof", "menu", "services", "refusal"),
     [
-        pytest.param(WEB, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, EVERYTHING, None,
+        pytest.param(WEB, CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.CARD, EVERYTHING, None,
                      id="web-credit-card-pin"),
-        pytest.param(WEB, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.ACCOUNTS, DEBIT_ACCOUNTS, None,
+        pytest.param(WEB, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.ACCOUNTS, DEBIT_ACCOUNTS, None,
                      id="web-debit-card-pin"),
-        pytest.param(WEB, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.CARD, DEBIT_ACCOUNTS,
+        pytest.param(WEB, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.CARD, DEBIT_ACCOUNTS,
                      Refusal.NEEDS_CREDIT_CARD, id="web-debit-card-menu"),
         # Another customer's number on the web is not trusted, so not refused as such.
-        pytest.param(WEB_WITH_OTHERS_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, Menu.ACCOUNTS,
+        pytest.param(WEB_WITH_OTHERS_NUMBER, DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.ACCOUNTS,
                      DEBIT_ACCOUNTS, None, id="web-with-others-number-card-pin"),
     ],
 )  # fmt: skip
@@ -396,7 +410,7 @@ def test_web_card_pin_allowed(
     line: CallerLine,
     customer: CustomerFacts,
     proof: Proof,
-    menu: Menu,
+    menu: ServiceMenu,
     services: set[Service],
     refusal: Refusal | None,
 ) -> None:
@@ -408,9 +422,9 @@ def test_web_card_pin_allowed(
 
 def test_email_services_stay_offered_without_email() -> None:
     customer = facts(credit=True, debit=True, email=False)
-    decision = decide(OWN_NUMBER, customer, CREDIT_CARD_PIN, Menu.CARD, TODAY)
+    decision = decide(OWN_NUMBER, customer, CREDIT_CARD_PIN, ServiceMenu.CARD, TODAY)
     assert outcome(decision) == (EVERYTHING, None)
-    assert decision.menu_services(Menu.CARD) == MENU_SERVICES[Menu.CARD]
+    assert decision.menu_services(ServiceMenu.CARD) == MENU_SERVICES[ServiceMenu.CARD]
     assert service_refusal(customer, Service.CARD_TRANSACTIONS_EMAIL) is Refusal.NO_EMAIL
     assert service_refusal(customer, Service.STATEMENT_EMAIL) is Refusal.NO_EMAIL
     assert service_refusal(customer, Service.BALANCES_EMAIL) is Refusal.NO_EMAIL
@@ -443,21 +457,24 @@ def test_service_refusal(
 
 
 def test_r2_no_card_linked_balance_not_offered() -> None:
-    decision = decide(OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, TODAY)
+    decision = decide(OWN_NUMBER, NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, TODAY)
     assert not decision.allows(Service.LINKED_BALANCE)
-    assert decision.menu_services(Menu.ACCOUNTS) == (Service.ALL_BALANCES, Service.STATEMENT_EMAIL)
+    assert decision.menu_services(ServiceMenu.ACCOUNTS) == (
+        Service.ALL_BALANCES,
+        Service.STATEMENT_EMAIL,
+    )
 
 
 # --- Data shapes ------------------------------------------------------------------------------
 
 
 def test_menu_services_in_keypad_order() -> None:
-    assert MENU_SERVICES[Menu.CARD] == (
+    assert MENU_SERVICES[ServiceMenu.CARD] == (
         Service.CREDIT_LIMIT,
         Service.LAST_CARD_TRANSACTION,
         Service.CARD_TRANSACTIONS_EMAIL,
     )
-    assert MENU_SERVICES[Menu.ACCOUNTS] == (
+    assert MENU_SERVICES[ServiceMenu.ACCOUNTS] == (
         Service.LINKED_BALANCE,
         Service.ALL_BALANCES,
         Service.STATEMENT_EMAIL,
@@ -465,7 +482,7 @@ def test_menu_services_in_keypad_order() -> None:
     assert set(EMAIL_SERVICES) == {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL,
                                    Service.BALANCES_EMAIL}
     with pytest.raises(TypeError):
-        MENU_SERVICES[Menu.CARD] = ()  # type: ignore[index]
+        MENU_SERVICES[ServiceMenu.CARD] = ()  # type: ignore[index]
 
 
 def test_decision_menu_services_and_allows() -> None:
@@ -473,8 +490,11 @@ def test_decision_menu_services_and_allows() -> None:
         services=frozenset({Service.STATEMENT_EMAIL, Service.CREDIT_LIMIT, Service.ALL_BALANCES}),
         refusal=None,
     )
-    assert decision.menu_services(Menu.CARD) == (Service.CREDIT_LIMIT,)
-    assert decision.menu_services(Menu.ACCOUNTS) == (Service.ALL_BALANCES, Service.STATEMENT_EMAIL)
+    assert decision.menu_services(ServiceMenu.CARD) == (Service.CREDIT_LIMIT,)
+    assert decision.menu_services(ServiceMenu.ACCOUNTS) == (
+        Service.ALL_BALANCES,
+        Service.STATEMENT_EMAIL,
+    )
     assert decision.allows(Service.CREDIT_LIMIT)
     assert not decision.allows(Service.LAST_CARD_TRANSACTION)
 
@@ -490,21 +510,25 @@ def test_customer_number_proof_has_no_card_kind() -> None:
 @pytest.mark.parametrize(
     ("customer", "proof", "menu", "service", "refusal"),
     [
-        pytest.param(NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, Service.LINKED_BALANCE,
+        pytest.param(NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, Service.LINKED_BALANCE,
                      Refusal.NO_LINKED_ACCOUNT, id="r2-linked-balance"),
-        pytest.param(NO_CARD, CUSTOMER_NUMBER, Menu.ACCOUNTS, Service.ALL_BALANCES, None,
+        pytest.param(NO_CARD, CUSTOMER_NUMBER, ServiceMenu.ACCOUNTS, Service.ALL_BALANCES, None,
                      id="r2-all-balances"),
-        pytest.param(facts(credit=True, debit=True, email=False), CREDIT_CARD_PIN, Menu.CARD,
+        pytest.param(facts(credit=True, debit=True, email=False), CREDIT_CARD_PIN, ServiceMenu.CARD,
                      Service.CARD_TRANSACTIONS_EMAIL, Refusal.NO_EMAIL, id="no-email"),
-        pytest.param(CREDIT_AND_DEBIT, CUSTOMER_NUMBER, Menu.CARD, Service.CREDIT_LIMIT,
+        pytest.param(CREDIT_AND_DEBIT, CUSTOMER_NUMBER, ServiceMenu.CARD, Service.CREDIT_LIMIT,
                      Refusal.METHOD_NOT_ALLOWED, id="card-menu-needs-card-pin"),
-        pytest.param(DEBIT_ONLY, DEBIT_CARD_PIN, Menu.CARD, Service.CREDIT_LIMIT,
+        pytest.param(DEBIT_ONLY, DEBIT_CARD_PIN, ServiceMenu.CARD, Service.CREDIT_LIMIT,
                      Refusal.NEEDS_CREDIT_CARD, id="card-menu-needs-credit-card"),
-        pytest.param(CREDIT_AND_DEBIT, CREDIT_CARD_PIN, Menu.CARD, Service.CREDIT_LIMIT, None,
-                     id="credit-card-holder"),
+        pytest.param(CREDIT_AND_DEBIT, CREDIT_CARD_PIN, ServiceMenu.CARD, Service.CREDIT_LIMIT,
+                     None, id="credit-card-holder"),
     ],
 )  # fmt: skip
 def test_decide_for_a_requested_service(
-    customer: CustomerFacts, proof: Proof, menu: Menu, service: Service, refusal: Refusal | None
+    customer: CustomerFacts,
+    proof: Proof,
+    menu: ServiceMenu,
+    service: Service,
+    refusal: Refusal | None,
 ) -> None:
     assert decide(OWN_NUMBER, customer, proof, menu, TODAY, service).refusal is refusal

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
-from bot.bank.access import CardKind, Menu
+from bot.bank.access import CardKind, ServiceMenu
 from bot.bank.db import (
     DatabaseNotEmptyError,
     create_schema,
@@ -24,7 +24,7 @@ from bot.bank.db import (
     session_factory,
 )
 from bot.bank.demo import DEMO_CUSTOMERS, demo_customer
-from bot.bank.hashing import card_digest, hash_pin, last_four, verify_pin
+from bot.bank.hashing import card_digest, customer_number_digest, hash_pin, last_four, verify_pin
 from bot.bank.models import (
     BANK_TIMEZONE,
     CURRENCIES,
@@ -36,7 +36,7 @@ from bot.bank.models import (
     Complaint,
     CreditCardFacts,
     Customer,
-    Handoff,
+    HandoffRecord,
     PhoneNumber,
     VerificationAttempt,
 )
@@ -59,7 +59,7 @@ def engine(tmp_path: Path):
 
 def _customer(number: str = "123456789", **fields) -> Customer:
     values = {
-        "customer_number": number,
+        "customer_number_digest": customer_number_digest(number, CARD_KEY),
         "full_name": "Test Klienti",
         "date_of_birth": date(1980, 2, 29),
         "email": "test@example.al",
@@ -137,7 +137,7 @@ def test_every_table_round_trips(engine) -> None:
                 Complaint(
                     reference="ANK-000001", customer_id=None, channel="web", summary="ç ë 😀"
                 ),
-                Handoff(
+                HandoffRecord(
                     queue="pos_support",
                     reason="pos_support",
                     channel="voice",
@@ -172,7 +172,7 @@ def test_every_table_round_trips(engine) -> None:
         assert transaction.posted_at == datetime(2026, 2, 28, 23, 30, tzinfo=UTC)
         assert session.scalars(select(AccountTransaction)).one().amount == Decimal("-0.05")
         assert session.scalars(select(Complaint)).one().summary == "ç ë 😀"
-        handoff = session.scalars(select(Handoff)).one()
+        handoff = session.scalars(select(HandoffRecord)).one()
         assert (handoff.status, json.loads(handoff.context)) == ("open", {"menu": "business"})
         attempt = session.scalars(select(VerificationAttempt)).one()
         assert attempt.attempted_at.tzinfo is UTC
@@ -340,7 +340,7 @@ def test_schema_and_demo_bank_work_on_postgresql(postgres_url: str) -> None:
         arben = demo_customer("registered_credit")
         line = verifier.caller_line("voice", arben.phone)
         credit = arben.card(CardKind.CREDIT)
-        result = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+        result = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
         assert result.verified
         facts = repository.credit_card_facts(result.customer_id)
         assert facts.available_limit == Decimal("212450.50")
@@ -348,8 +348,14 @@ def test_schema_and_demo_bank_work_on_postgresql(postgres_url: str) -> None:
         assert (last.description, last.amount) == ("Big Market Tiranë", Decimal("6735.50"))
         assert last.posted_at.tzinfo is UTC
         for _ in range(3):
-            assert verifier.verify_card(line, credit.number, "1111", Menu.CARD) == NOT_VERIFIED
-        assert verifier.verify_card(line, credit.number, credit.pin, Menu.CARD) == NOT_VERIFIED
+            assert (
+                verifier.verify_card(line, credit.number, "1111", ServiceMenu.CARD)
+                == NOT_VERIFIED
+            )
+        assert (
+            verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
+            == NOT_VERIFIED
+        )
         assert repository.record_complaint(channel="voice", summary="x") == "ANK-000001"
     finally:
         sessions.kw["bind"].dispose()

@@ -1,4 +1,4 @@
-"""No PIN and no full card number is ever stored in clear.
+"""No PIN, no full card number and no customer number is ever stored in clear.
 
 `bot db init --demo` runs as a real subprocess; then a round of verifications (right PINs, wrong
 PINs up to a lock, an unknown card, customer numbers), a complaint and a hand-off are run against
@@ -8,6 +8,8 @@ read back and searched:
 - Full card numbers (16 digits, also in groups of four with spaces or dashes) are searched in the
   raw BYTES of every file: a 16-digit run cannot occur there by chance, so any hit is a leak
   (also in free pages, which SQLite does not wipe).
+- Customer numbers (9 digits) are searched in the raw bytes too: they are stored only as a keyed
+  hash, and no other demo value (account numbers included) is made from them.
 - PINs are 4 digits. Four digits in a row occur by chance in the raw bytes (years in dates,
   amounts, row ids, microseconds of timestamps, hex digests), so a byte search would fail for no
   reason and prove nothing. Instead every value of every column of every table is read through
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bank.access import CardKind, Channel, Menu
+from bot.bank.access import CardKind, Channel, ServiceMenu
 from bot.bank.db import session_factory
 from bot.bank.demo import (
     DEMO_CUSTOMERS,
@@ -53,12 +55,14 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHAPES = {
     "pin_hash": re.compile(r"scrypt-keyed\$16384\$8\$1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}"),
     "number_digest": re.compile(r"[0-9a-f]{64}"),
+    "customer_number_digest": re.compile(r"[0-9a-f]{64}"),
 }
 WHEN = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d{6})?)?")
 CARDS = [card for customer in DEMO_CUSTOMERS for card in customer.cards]
 CARD_NUMBERS = [card.number for card in CARDS] + [DEMO_UNKNOWN_CARD]
 PINS = [card.pin for card in CARDS]
 WRONG_PIN = "3517"  # also a secret: typed by a caller, it must not be kept either
+CUSTOMER_NUMBERS = [customer.customer_number for customer in DEMO_CUSTOMERS]
 
 
 def _spellings(number: str) -> list[bytes]:
@@ -79,6 +83,8 @@ def find_secrets(database: Path, card_numbers: list[str], pins: list[str]) -> li
         for number in card_numbers:
             if any(spelling in data for spelling in _spellings(number)):
                 found.append(f"card number ending {number[-4:]} in the bytes of {path.name}")
+        found += [f"customer number {number} in the bytes of {path.name}"
+                  for number in CUSTOMER_NUMBERS if number.encode() in data]
     connection = sqlite3.connect(database)
     try:
         tables = [
@@ -116,17 +122,26 @@ def _verification_round(url: str, card_key: bytes) -> None:
         for customer in DEMO_CUSTOMERS:
             line = verifier.caller_line(Channel.VOICE, customer.phone or DEMO_UNREGISTERED_PHONE)
             for card in customer.cards:
-                assert verifier.verify_card(line, card.number, WRONG_PIN, Menu.CARD) == NOT_VERIFIED
-                right = verifier.verify_card(line, card.spaced, card.pin, Menu.ACCOUNTS)
+                assert (
+                    verifier.verify_card(line, card.number, WRONG_PIN, ServiceMenu.CARD)
+                    == NOT_VERIFIED
+                )
+                right = verifier.verify_card(line, card.spaced, card.pin, ServiceMenu.ACCOUNTS)
                 expected = customer.segment == "individual" and card.status is CardStatus.ACTIVE
                 assert right.verified is expected
-            verifier.verify_customer_number(line, customer.customer_number, Menu.ACCOUNTS)
+            verifier.verify_customer_number(line, customer.customer_number, ServiceMenu.ACCOUNTS)
         web = verifier.caller_line(Channel.WEB, None)
-        assert verifier.verify_card(web, DEMO_UNKNOWN_CARD, "6274", Menu.CARD) == NOT_VERIFIED
+        assert (
+            verifier.verify_card(web, DEMO_UNKNOWN_CARD, "6274", ServiceMenu.CARD)
+            == NOT_VERIFIED
+        )
         mirela = demo_customer("unregistered_credit").card(CardKind.CREDIT)
         for _ in range(3):
-            verifier.verify_card(web, mirela.number, WRONG_PIN, Menu.CARD)
-        assert verifier.verify_card(web, mirela.number, mirela.pin, Menu.CARD) == NOT_VERIFIED
+            verifier.verify_card(web, mirela.number, WRONG_PIN, ServiceMenu.CARD)
+        assert (
+            verifier.verify_card(web, mirela.number, mirela.pin, ServiceMenu.CARD)
+            == NOT_VERIFIED
+        )
         repository = BankRepository(sessions)
         repository.record_complaint(channel="web", summary="The assistant could not verify me")
         repository.record_handoff(

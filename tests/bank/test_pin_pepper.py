@@ -13,7 +13,7 @@ import hashlib
 import pytest
 from sqlalchemy import update
 
-from bot.bank.access import CardKind, Channel, Menu
+from bot.bank.access import CardKind, Channel, ServiceMenu
 from bot.bank.demo import demo_customer
 from bot.bank.hashing import SCRYPT_N, SCRYPT_P, SCRYPT_R, hash_pin, pin_needs_rehash, verify_pin
 from bot.bank.models import Card
@@ -61,8 +61,8 @@ def test_a_right_pin_rewrites_an_unkeyed_hash(verifier: Verifier, sessions, card
         session.execute(update(Card).where(Card.last_four == debit.last_four)
                         .values(pin_hash=_unkeyed_hash(debit.pin)))
     line = verifier.caller_line(Channel.VOICE, customer.phone)
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS).verified
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS).verified
     rewritten = stored_card(sessions, debit, card_key).pin_hash
     assert rewritten.startswith("scrypt-keyed$") and not pin_needs_rehash(rewritten)
     assert verify_pin(debit.pin, rewritten, card_key)
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS).verified
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS).verified

@@ -17,7 +17,7 @@ from bot.bank.demo import (
     demo_customer,
     statement_cutoff,
 )
-from bot.bank.models import BANK_TIMEZONE, CURRENCIES, AccountKind, Complaint, Handoff
+from bot.bank.models import BANK_TIMEZONE, CURRENCIES, AccountKind, Complaint, HandoffRecord
 from bot.bank.repository import BankRepository
 from tests.bank.conftest import TODAY, customer_id_of
 
@@ -211,7 +211,7 @@ def test_record_handoff_stores_context_as_json(repository: BankRepository, sessi
         caller_number="+355694102104",
     )
     with sessions() as session:
-        handoff = session.get(Handoff, handoff_id)
+        handoff = session.get(HandoffRecord, handoff_id)
         assert (handoff.queue, handoff.status, handoff.channel) == ("pos_support", "open", "voice")
         assert json.loads(handoff.context)["note"] == "POS nuk punon"
 
@@ -228,7 +228,7 @@ def test_record_handoff_refuses_secrets(repository: BankRepository, sessions, co
     with pytest.raises(ValueError, match="must not hold|card number"):
         repository.record_handoff("agent", "talk_to_agent", context, channel="web")
     with sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Handoff)) == 0
+        assert session.scalar(select(func.count()).select_from(HandoffRecord)) == 0
 
 
 def test_record_handoff_refuses_unknown_queue(repository: BankRepository) -> None:

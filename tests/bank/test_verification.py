@@ -12,9 +12,9 @@ from bot.bank.access import (
     CallerLine,
     CardKind,
     Channel,
-    Menu,
     Refusal,
     Service,
+    ServiceMenu,
     service_refusal,
 )
 from bot.bank.db import session_factory
@@ -114,13 +114,13 @@ def test_caller_line(verifier: Verifier, repository: BankRepository) -> None:
 def test_registered_number_credit_card_gets_everything(verifier: Verifier, repository) -> None:
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
-    result = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+    result = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     assert_granted(result, EVERYTHING)
     assert result.customer_id == customer_id_of(repository, ARBEN.key)
     assert (result.card_kind, result.last_four) == (CardKind.CREDIT, credit.last_four)
     # Any active card of a credit-card holder opens the card menu (seed 004, 3.1.a).
     debit = ARBEN.card(CardKind.DEBIT)
-    by_debit = verifier.verify_card(line, debit.number, debit.pin, Menu.CARD)
+    by_debit = verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.CARD)
     assert_granted(by_debit, EVERYTHING)
     assert (by_debit.card_kind, by_debit.last_four) == (CardKind.DEBIT, debit.last_four)
 
@@ -129,25 +129,25 @@ def test_registered_number_debit_card_only(verifier: Verifier) -> None:
     line = line_of(verifier, ELIRA.phone)
     debit = ELIRA.card(CardKind.DEBIT)
     assert_granted(
-        verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS), DEBIT_ACCOUNTS
+        verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS), DEBIT_ACCOUNTS
     )
-    by_number = verifier.verify_customer_number(line, ELIRA.customer_number, Menu.ACCOUNTS)
+    by_number = verifier.verify_customer_number(line, ELIRA.customer_number, ServiceMenu.ACCOUNTS)
     assert_granted(by_number, DEBIT_ACCOUNTS)
     assert (by_number.card_kind, by_number.last_four) == (None, None)
     # The card menu needs a credit card; the accounts services stay on offer.
-    card_menu = verifier.verify_card(line, debit.number, debit.pin, Menu.CARD)
+    card_menu = verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.CARD)
     assert_granted(card_menu, DEBIT_ACCOUNTS, Refusal.NEEDS_CREDIT_CARD)
 
 
 def test_registered_number_no_card_uses_the_customer_number(verifier: Verifier) -> None:
     line = line_of(verifier, GENTIAN.phone)
-    result = verifier.verify_customer_number(line, GENTIAN.customer_number, Menu.ACCOUNTS)
+    result = verifier.verify_customer_number(line, GENTIAN.customer_number, ServiceMenu.ACCOUNTS)
     assert_granted(result, NO_CARD_ACCOUNTS)  # R2: no linked-account balance
 
 
 def test_customer_number_never_opens_the_card_menu(verifier: Verifier) -> None:
     line = line_of(verifier, ARBEN.phone)
-    result = verifier.verify_customer_number(line, ARBEN.customer_number, Menu.CARD)
+    result = verifier.verify_customer_number(line, ARBEN.customer_number, ServiceMenu.CARD)
     assert not result.verified
     assert_refused(result, Refusal.METHOD_NOT_ALLOWED)
 
@@ -156,7 +156,7 @@ def test_customer_number_never_opens_the_card_menu(verifier: Verifier) -> None:
 def test_unregistered_caller_credit_card(verifier: Verifier, channel: Channel) -> None:
     line = line_of(verifier, DEMO_UNREGISTERED_PHONE, channel)
     credit = MIRELA.card(CardKind.CREDIT)
-    result = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+    result = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     assert_granted(result, CARD_SERVICES | NO_CARD_ACCOUNTS)  # no debit card, no linked account
 
 
@@ -167,9 +167,9 @@ def test_unregistered_caller_debit_card_not_customer_number(
     line = line_of(verifier, DEMO_UNREGISTERED_PHONE, channel)
     debit = ILIR.card(CardKind.DEBIT)
     assert_granted(
-        verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS), DEBIT_ACCOUNTS
+        verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS), DEBIT_ACCOUNTS
     )
-    by_number = verifier.verify_customer_number(line, ILIR.customer_number, Menu.ACCOUNTS)
+    by_number = verifier.verify_customer_number(line, ILIR.customer_number, ServiceMenu.ACCOUNTS)
     assert not by_number.verified
     assert_refused(by_number, Refusal.METHOD_NOT_ALLOWED)
     assert audit(sessions)[-1] == ("customer_number", "refused_method_not_allowed", None, None)
@@ -177,11 +177,11 @@ def test_unregistered_caller_debit_card_not_customer_number(
 
 def test_unregistered_caller_without_card_gets_nothing(verifier: Verifier, sessions) -> None:
     line = line_of(verifier, DEMO_UNREGISTERED_PHONE)
-    result = verifier.verify_customer_number(line, GENTIAN.customer_number, Menu.ACCOUNTS)
+    result = verifier.verify_customer_number(line, GENTIAN.customer_number, ServiceMenu.ACCOUNTS)
     assert not result.verified
     assert_refused(result, Refusal.METHOD_NOT_ALLOWED)
     # The answer does not depend on whether the number exists (nothing was looked up).
-    assert verifier.verify_customer_number(line, "999999999", Menu.ACCOUNTS) == result
+    assert verifier.verify_customer_number(line, "999999999", ServiceMenu.ACCOUNTS) == result
 
 
 def test_another_customers_number_with_a_card(verifier: Verifier, repository, sessions) -> None:
@@ -189,7 +189,7 @@ def test_another_customers_number_with_a_card(verifier: Verifier, repository, se
     holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
     line = line_of(verifier, owner.phone)
     credit = holder.card(CardKind.CREDIT)
-    result = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+    result = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     assert result.verified
     assert_refused(result, Refusal.OTHER_CUSTOMERS_NUMBER)
     holder_id = customer_id_of(repository, holder.key)
@@ -209,8 +209,8 @@ def test_another_customers_number_with_a_customer_number(
     owner = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.phone_owner)
     holder = demo_customer(DEMO_OTHER_CUSTOMERS_NUMBER.card_holder)
     line = line_of(verifier, owner.phone)
-    others = verifier.verify_customer_number(line, holder.customer_number, Menu.ACCOUNTS)
-    nobodys = verifier.verify_customer_number(line, "999999999", Menu.ACCOUNTS)
+    others = verifier.verify_customer_number(line, holder.customer_number, ServiceMenu.ACCOUNTS)
+    nobodys = verifier.verify_customer_number(line, "999999999", ServiceMenu.ACCOUNTS)
     assert nobodys == NOT_VERIFIED
     assert_refused(others, Refusal.OTHER_CUSTOMERS_NUMBER)
     assert not others.verified
@@ -224,10 +224,10 @@ def test_another_customers_number_with_a_customer_number(
 def test_under_age_gets_nothing_by_card_or_number(verifier: Verifier, sessions) -> None:
     line = line_of(verifier, SARA.phone)
     debit = SARA.card(CardKind.DEBIT)
-    by_card = verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS)
+    by_card = verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS)
     assert by_card.verified
     assert_refused(by_card, Refusal.UNDER_AGE)
-    by_number = verifier.verify_customer_number(line, SARA.customer_number, Menu.ACCOUNTS)
+    by_number = verifier.verify_customer_number(line, SARA.customer_number, ServiceMenu.ACCOUNTS)
     assert_refused(by_number, Refusal.UNDER_AGE)
     assert [row[1] for row in audit(sessions)] == ["refused_under_age", "refused_under_age"]
 
@@ -237,7 +237,7 @@ def test_no_email_is_verified_and_email_services_are_refused(
 ) -> None:
     line = line_of(verifier, BESNIK.phone)
     credit = BESNIK.card(CardKind.CREDIT)
-    result = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+    result = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     assert_granted(result, EVERYTHING)
     facts = repository.customer_facts(result.customer_id)
     assert service_refusal(facts, Service.CARD_TRANSACTIONS_EMAIL) is Refusal.NO_EMAIL
@@ -249,11 +249,11 @@ def test_blocked_and_lost_cards_are_not_accepted(verifier: Verifier, sessions) -
     line = line_of(verifier, LINDITA.phone)
     blocked = LINDITA.card(CardKind.CREDIT, CardStatus.BLOCKED)
     lost = LINDITA.card(CardKind.DEBIT, CardStatus.LOST)
-    assert verifier.verify_card(line, blocked.number, blocked.pin, Menu.CARD) == NOT_VERIFIED
-    assert verifier.verify_card(line, lost.number, lost.pin, Menu.ACCOUNTS) == NOT_VERIFIED
+    assert verifier.verify_card(line, blocked.number, blocked.pin, ServiceMenu.CARD) == NOT_VERIFIED
+    assert verifier.verify_card(line, lost.number, lost.pin, ServiceMenu.ACCOUNTS) == NOT_VERIFIED
     active = LINDITA.card(CardKind.DEBIT)
     # A blocked credit card does not count: the card menu needs an active one.
-    result = verifier.verify_card(line, active.number, active.pin, Menu.CARD)
+    result = verifier.verify_card(line, active.number, active.pin, ServiceMenu.CARD)
     assert_granted(result, DEBIT_ACCOUNTS, Refusal.NEEDS_CREDIT_CARD)
     assert [row[1] for row in audit(sessions)] == ["card_inactive", "card_inactive", "verified"]
 
@@ -261,7 +261,7 @@ def test_blocked_and_lost_cards_are_not_accepted(verifier: Verifier, sessions) -
 def test_all_currencies_customer(verifier: Verifier, repository) -> None:
     line = line_of(verifier, ERION.phone)
     debit = ERION.card(CardKind.DEBIT)
-    result = verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS)
+    result = verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS)
     assert_granted(result, DEBIT_ACCOUNTS)
     assert len({a.currency for a in repository.accounts(result.customer_id)}) == 7
 
@@ -269,8 +269,8 @@ def test_all_currencies_customer(verifier: Verifier, repository) -> None:
 def test_business_customer_cannot_use_the_individual_menus(verifier: Verifier, sessions) -> None:
     line = line_of(verifier, KOLA_TRADE.phone)
     debit = KOLA_TRADE.card(CardKind.DEBIT)
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS) == NOT_VERIFIED
-    number = verifier.verify_customer_number(line, KOLA_TRADE.customer_number, Menu.ACCOUNTS)
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS) == NOT_VERIFIED
+    number = verifier.verify_customer_number(line, KOLA_TRADE.customer_number, ServiceMenu.ACCOUNTS)
     assert number == NOT_VERIFIED
     assert [row[1] for row in audit(sessions)] == ["not_individual", "not_individual"]
 
@@ -281,7 +281,7 @@ def test_business_customer_cannot_use_the_individual_menus(verifier: Verifier, s
 def test_every_demo_card_gives_its_expected_answer(verifier: Verifier, customer) -> None:
     line = line_of(verifier, customer.phone or DEMO_UNREGISTERED_PHONE)
     for card in customer.cards:
-        result = verifier.verify_card(line, card.number, card.pin, Menu.ACCOUNTS)
+        result = verifier.verify_card(line, card.number, card.pin, ServiceMenu.ACCOUNTS)
         if card.status is not CardStatus.ACTIVE:
             assert result == NOT_VERIFIED
         elif customer.age < 18:
@@ -299,12 +299,12 @@ def test_unknown_card_wrong_pin_inactive_and_locked_look_the_same(
     line = line_of(verifier, DEMO_UNREGISTERED_PHONE)
     credit = MIRELA.card(CardKind.CREDIT)
     blocked = LINDITA.card(CardKind.CREDIT, CardStatus.BLOCKED)
-    unknown = verifier.verify_card(line, DEMO_UNKNOWN_CARD, "1234", Menu.CARD)
-    wrong = verifier.verify_card(line, credit.number, wrong_pin(credit), Menu.CARD)
-    inactive = verifier.verify_card(line, blocked.number, blocked.pin, Menu.CARD)
+    unknown = verifier.verify_card(line, DEMO_UNKNOWN_CARD, "1234", ServiceMenu.CARD)
+    wrong = verifier.verify_card(line, credit.number, wrong_pin(credit), ServiceMenu.CARD)
+    inactive = verifier.verify_card(line, blocked.number, blocked.pin, ServiceMenu.CARD)
     for _ in range(2):
-        verifier.verify_card(line, credit.number, wrong_pin(credit), Menu.CARD)
-    locked_right_pin = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+        verifier.verify_card(line, credit.number, wrong_pin(credit), ServiceMenu.CARD)
+    locked_right_pin = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     answers = [unknown, wrong, inactive, locked_right_pin]
     assert all(answer == NOT_VERIFIED for answer in answers)
     assert len({repr(asdict(answer)) for answer in answers}) == 1
@@ -328,36 +328,36 @@ def test_three_wrong_pins_lock_the_card_even_against_the_right_pin(
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
     for attempt in range(1, 4):
-        assert verifier.verify_card(line, credit.number, wrong_pin(credit), Menu.CARD) == (
+        assert verifier.verify_card(line, credit.number, wrong_pin(credit), ServiceMenu.CARD) == (
             NOT_VERIFIED
         )
         assert stored_card(sessions, credit, card_key).failed_pin_attempts == attempt
     card = stored_card(sessions, credit, card_key)
     assert card.self_service_locked_at is not None
-    fourth = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
+    fourth = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
     assert fourth == NOT_VERIFIED
     # Persisted: a new verifier (as after a restart) on the same file still refuses the card.
     bind = sessions.kw["bind"]
     again = Verifier(session_factory(str(bind.url)), card_key)
-    assert again.verify_card(line, credit.number, credit.pin, Menu.CARD) == NOT_VERIFIED
+    assert again.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD) == NOT_VERIFIED
     # The customer's other card is not affected.
     debit = ARBEN.card(CardKind.DEBIT)
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.CARD).verified
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.CARD).verified
 
 
 def test_a_right_pin_resets_the_count(verifier: Verifier, sessions, card_key: bytes) -> None:
     line = line_of(verifier, ELIRA.phone)
     debit = ELIRA.card(CardKind.DEBIT)
     for _ in range(2):
-        verifier.verify_card(line, debit.number, wrong_pin(debit), Menu.ACCOUNTS)
+        verifier.verify_card(line, debit.number, wrong_pin(debit), ServiceMenu.ACCOUNTS)
     assert stored_card(sessions, debit, card_key).failed_pin_attempts == 2
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS).verified
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS).verified
     assert stored_card(sessions, debit, card_key).failed_pin_attempts == 0
     for _ in range(2):
-        verifier.verify_card(line, debit.number, wrong_pin(debit), Menu.ACCOUNTS)
+        verifier.verify_card(line, debit.number, wrong_pin(debit), ServiceMenu.ACCOUNTS)
     card = stored_card(sessions, debit, card_key)
     assert (card.failed_pin_attempts, card.self_service_locked_at) == (2, None)
-    assert verifier.verify_card(line, debit.number, debit.pin, Menu.ACCOUNTS).verified
+    assert verifier.verify_card(line, debit.number, debit.pin, ServiceMenu.ACCOUNTS).verified
 
 
 def test_malformed_input_is_a_problem_not_an_attempt(
@@ -365,13 +365,13 @@ def test_malformed_input_is_a_problem_not_an_attempt(
 ) -> None:
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
-    short = verifier.verify_card(line, credit.number[:-1], credit.pin, Menu.CARD)
+    short = verifier.verify_card(line, credit.number[:-1], credit.pin, ServiceMenu.CARD)
     assert (short.verified, short.problem) == (False, InputProblem.TOO_SHORT)
-    luhn = verifier.verify_card(line, credit.number[:-1] + "0", credit.pin, Menu.CARD)
+    luhn = verifier.verify_card(line, credit.number[:-1] + "0", credit.pin, ServiceMenu.CARD)
     assert luhn.problem is InputProblem.CHECKSUM
-    pin = verifier.verify_card(line, credit.number, "12a4", Menu.CARD)
+    pin = verifier.verify_card(line, credit.number, "12a4", ServiceMenu.CARD)
     assert pin.problem is InputProblem.NOT_DIGITS
-    number = verifier.verify_customer_number(line, "12345", Menu.ACCOUNTS)
+    number = verifier.verify_customer_number(line, "12345", ServiceMenu.ACCOUNTS)
     assert number.problem is InputProblem.TOO_SHORT
     assert audit(sessions) == []
     assert stored_card(sessions, credit, card_key).failed_pin_attempts == 0
@@ -382,10 +382,10 @@ def test_card_given_spaced_or_as_digest_verifies_the_same(
 ) -> None:
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
-    plain = verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
-    spaced = verifier.verify_card(line, credit.spaced, credit.pin, Menu.CARD)
+    plain = verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
+    spaced = verifier.verify_card(line, credit.spaced, credit.pin, ServiceMenu.CARD)
     digest = verifier.verify_card_digest(
-        line, card_digest(credit.number, card_key), credit.last_four, credit.pin, Menu.CARD
+        line, card_digest(credit.number, card_key), credit.last_four, credit.pin, ServiceMenu.CARD
     )
     assert plain == spaced == digest
     assert plain.verified
@@ -395,7 +395,7 @@ def test_a_different_card_key_finds_no_card(verifier: Verifier, sessions) -> Non
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
     other_key = Verifier(sessions, b"another key entirely")
-    assert other_key.verify_card(line, credit.number, credit.pin, Menu.CARD) == NOT_VERIFIED
+    assert other_key.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD) == NOT_VERIFIED
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -404,11 +404,11 @@ def test_a_different_card_key_finds_no_card(verifier: Verifier, sessions) -> Non
 def test_every_attempt_is_audited_without_secrets(verifier: Verifier, repository, sessions) -> None:
     line = line_of(verifier, ARBEN.phone)
     credit = ARBEN.card(CardKind.CREDIT)
-    verifier.verify_card(line, credit.number, credit.pin, Menu.CARD)
-    verifier.verify_card(line, credit.number, wrong_pin(credit), Menu.CARD)
-    verifier.verify_customer_number(line, ARBEN.customer_number, Menu.ACCOUNTS)
+    verifier.verify_card(line, credit.number, credit.pin, ServiceMenu.CARD)
+    verifier.verify_card(line, credit.number, wrong_pin(credit), ServiceMenu.CARD)
+    verifier.verify_customer_number(line, ARBEN.customer_number, ServiceMenu.ACCOUNTS)
     web = line_of(verifier, None, Channel.WEB)
-    verifier.verify_card(web, DEMO_UNKNOWN_CARD, credit.pin, Menu.CARD)
+    verifier.verify_card(web, DEMO_UNKNOWN_CARD, credit.pin, ServiceMenu.CARD)
     arben_id = customer_id_of(repository, ARBEN.key)
     assert audit(sessions) == [
         ("card_pin", "verified", arben_id, credit.last_four),
@@ -435,7 +435,7 @@ def test_every_attempt_is_audited_without_secrets(verifier: Verifier, repository
 
 
 def _guess(verifier: Verifier, phone: str, number: str) -> VerificationResult:
-    return verifier.verify_customer_number(line_of(verifier, phone), number, Menu.ACCOUNTS)
+    return verifier.verify_customer_number(line_of(verifier, phone), number, ServiceMenu.ACCOUNTS)
 
 
 def test_customer_number_guessing_is_bounded_across_calls(
@@ -457,7 +457,7 @@ def test_customer_number_guessing_is_bounded_across_calls(
     assert audit(sessions)[-1][2] == owner
     credit = ARBEN.card(CardKind.CREDIT)
     assert verifier.verify_card(line_of(verifier, GENTIAN.phone), credit.number, credit.pin,
-                                Menu.ACCOUNTS).refusal is Refusal.OTHER_CUSTOMERS_NUMBER
+                                ServiceMenu.ACCOUNTS).refusal is Refusal.OTHER_CUSTOMERS_NUMBER
 
 
 def test_a_right_customer_number_resets_the_count(verifier: Verifier) -> None:

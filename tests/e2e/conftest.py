@@ -13,6 +13,9 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.ops.stack import Stack, init_demo_bank, latest_model, running, scratch_config
+from bot.voice.prompt_cache import PromptCache
+from bot.voice.services import VoiceServices
+from bot.voice.tts import Synthesizer
 from tests.support import Conversation
 
 TRUST_KEY = bytes(range(32))
@@ -41,6 +44,16 @@ def stack(model: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sta
     init_demo_bank(config)
     with running(config) as started:
         yield started
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServices]:
+    """The voice side of the SIP gateway, keypad only (no recognition model), with the real
+    synthesizer."""
+    synthesizer = Synthesizer(cache=PromptCache(tmp_path_factory.mktemp("prompts")), workers=2)
+    voice = VoiceServices(synthesizer, models={"sq": None, "en": None})
+    yield voice
+    voice.close()
 
 
 @pytest.fixture()

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT
+from bot.ops.stack import terminate
 from tests.support import free_port, run_bot
 
 pytestmark = pytest.mark.usefixtures("model")  # a trained model in models/
@@ -73,12 +74,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningAssis
         _wait_for_line(process, "Phone calls:", timeout=360)
         yield RunningAssistant(process, env, var_dir)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+        terminate(process, timeout=60)
 
 
 def test_web_chat_page_and_rest_channel_answer(assistant: RunningAssistant) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,9 +22,7 @@ from bot.sip.refer import conversation_reference, refer_target
 from bot.voice import g711
 from bot.voice.assistant import AssistantClient
 from bot.voice.call_io import CallOutput
-from bot.voice.prompt_cache import PromptCache
 from bot.voice.services import VoiceServices
-from bot.voice.tts import Synthesizer
 from tests.e2e.conftest import TRUST_KEY
 from tests.sip import baresip
 from tests.sip.baresip import best_match
@@ -32,14 +30,6 @@ from tests.sip.caller import Caller
 from tests.sip.gateway_support import start_gateway
 
 AGENT_URI = "sip:agent@127.0.0.1:5070"
-
-
-@pytest.fixture(scope="module")
-def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VoiceServices]:
-    synthesizer = Synthesizer(cache=PromptCache(tmp_path_factory.mktemp("prompts")), workers=2)
-    voice = VoiceServices(synthesizer, models={"sq": None, "en": None})
-    yield voice
-    voice.close()
 
 
 async def until(check: Callable[[], bool], timeout: float = 15.0) -> None:

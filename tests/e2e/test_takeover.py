@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 
+from bot.bank.access import CardKind
 from bot.bank.demo import demo_customer
+from bot.bank.hashing import card_digest
 from bot.ops.stack import Stack
 from bot.security.trust import signed_message_metadata
-from tests.e2e.conftest import TRUST_KEY
+from tests.e2e.conftest import CARD_KEY_HEX, TRUST_KEY
 from tests.support import Conversation
 
 
@@ -75,3 +77,59 @@ def test_oversize_message_gets_a_clear_answer_not_nlu(stack: Stack) -> None:
         other = Conversation(stack.config.rasa_url)
         other.say("/greet", metadata=junk)
         assert other.status == 200 and other.custom("menu") == "language"
+
+
+def test_oversize_voice_transcript_is_answered_in_the_calls_language_and_the_call_goes_on(
+        call_from) -> None:
+    call = call_from(demo_customer("registered_credit").phone)
+    for key in ("/greet", "1"):  # an Albanian call
+        call.say(key)
+    call.say("po " * 600)  # a 1,800-character transcript, signed by the gateway
+    assert call.status == 200  # the gateway plays the answer; the call is not dropped
+    assert call.text() == "Më thatë shumë gjëra njëherësh. Ju lutemi, thuajeni më shkurt."
+    call.say("1")
+    assert call.status == 200 and call.custom("menu") == "individual"
+
+
+def test_oversize_text_is_answered_in_the_conversations_stored_language(stack: Stack) -> None:
+    user = Conversation(stack.config.rasa_url)
+    for key in ("/greet", "2"):  # English
+        user.say(key)
+    user.say("a" * 1001)  # no language in the metadata: the conversation's own is used
+    assert user.status == 413
+    assert user.text() == "Your message is too long. Please write it more briefly."
+
+
+def test_only_the_metadata_the_assistant_reads_is_kept(stack: Stack) -> None:
+    user = Conversation(stack.config.rasa_url)
+    junk = {"language": "en", "padding": "x" * 20_000, "nested": {"a": [1, 2, 3]},
+            "caller_name": "Arben"}
+    user.say("/greet", metadata=junk)
+    assert user.status == 200 and user.custom("menu") == "language"
+    with sqlite3.connect(stack.config.var_dir / "tracker.db") as db:
+        stored = "\n".join(row[0] for row in db.execute(
+            "SELECT data FROM events WHERE sender_id = ?", (user.sender,)))
+    assert '"language": "en"' in stored
+    assert "padding" not in stored and "nested" not in stored and "caller_name" not in stored
+
+
+def test_typed_internal_markers_verify_nothing(stack: Stack) -> None:
+    """What the assistant keeps between turns (a card as `dg:<digest>:<last four>`, the word
+    `verified`) typed by a web user at the prompts: none of it verifies; the prompt comes back."""
+    card = demo_customer("unregistered_credit").card(CardKind.CREDIT)
+    token = f"dg:{card_digest(card.number, bytes.fromhex(CARD_KEY_HEX))}:{card.last_four}"
+    user = Conversation(stack.config.rasa_url)
+    for key in ("/greet", "2", "1", "1"):  # English, individual, card information
+        user.say(key)
+    if user.custom("collect") is None:
+        user.say("1")  # card + PIN
+    assert user.custom("collect")["slot"] == "card_number", user.replies
+    user.say(token)
+    assert "A card number has 16 digits" in user.text()
+    user.say(card.number)
+    assert user.custom("collect")["slot"] == "card_pin"
+    for typed in ("verified", "failed"):
+        user.say(typed)  # a wrong PIN format, or a word NLU takes for a question: never a PIN
+        assert "you are verified" not in user.text()
+        assert user.custom("collect")["slot"] in ("card_pin", "card_number"), user.replies
+        assert user.custom("menu") is None

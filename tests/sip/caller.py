@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.sip.header_values import parse_name_addr
 from bot.sip.message import (
     SipRequest,
     SipResponse,
@@ -22,7 +23,6 @@ from bot.sip.message import (
     new_branch,
     new_tag,
     parse_message,
-    parse_name_addr,
 )
 from bot.sip.rtp import SEQUENCE_MODULO, RtpPacket, RtpSender, parse_rtp
 from bot.sip.sdp import parse_sdp

@@ -4,17 +4,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.sip.header_values import SipParseError, parse_cseq, parse_name_addr, parse_uri, parse_via
 from bot.sip.message import (
     Headers,
-    SipParseError,
     SipRequest,
     SipResponse,
     build_response,
-    parse_cseq,
     parse_message,
-    parse_name_addr,
-    parse_uri,
-    parse_via,
     salvage_request,
     split_values,
 )

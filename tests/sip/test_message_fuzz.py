@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.sip.message import SipParseError, SipRequest, parse_message, salvage_request
+from bot.sip.header_values import SipParseError
+from bot.sip.message import SipRequest, parse_message, salvage_request
 from tests.sip.mutations import mutate
 
 DATA = Path(__file__).parent / "data"

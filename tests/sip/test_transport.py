@@ -11,7 +11,8 @@ from typing import cast
 
 import pytest
 
-from bot.sip.message import Headers, SipParseError, SipRequest, SipResponse, parse_message
+from bot.sip.header_values import SipParseError
+from bot.sip.message import Headers, SipRequest, SipResponse, parse_message
 from bot.sip.options import options_response
 from bot.sip.transaction import ServerTransactions, TimerSettings
 from bot.sip.transport import Address, SipEndpoint, open_endpoint

@@ -240,6 +240,98 @@ def test_rapid_messages_from_one_sender_are_all_in_the_record(topology: Cluster)
     assert len(users) == len(texts)
 
 
+class Socket:
+    """A socket.io client through the HTTP edge; HAProxy's cookie keeps it on one replica."""
+
+    def __init__(self, cluster: Cluster, cookie: str = "") -> None:
+        import socketio
+
+        self.events: list[tuple[str, object]] = []
+        self.client = socketio.Client(reconnection=False)
+        for name in ("session_confirm", "bot_uttered", "desk_you", "desk_state", "desk_refused"):
+            self.client.on(name, lambda data, name=name: self.events.append((name, data)))
+        self.client.connect(cluster.plan.http_url, transports=["polling"], wait_timeout=10,
+                            headers={"Cookie": cookie} if cookie else {})
+        self.replica = self.client.eio.http.cookies.get("bank_replica")  # set by HAProxy
+
+    def wait(self, test, seconds: float = 60) -> object:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for name, data in list(self.events):
+                if test(name, data):
+                    return data
+            time.sleep(0.1)
+        raise AssertionError(f"not received; got {[name for name, _ in self.events]}")
+
+
+def _on_another_replica(cluster: Cluster, than: str, cookie: str) -> Socket:
+    """A socket on another replica than `than` (HAProxy balances by least connections)."""
+    for _ in range(6):
+        socket_ = Socket(cluster, cookie)
+        if socket_.replica != than:
+            return socket_
+        socket_.client.disconnect()
+    raise AssertionError("every socket went to the same replica")
+
+
+def _sign_in_agent(cluster: Cluster, name: str, password: str) -> str:
+    import subprocess
+    import sys
+    from http.client import HTTPConnection
+    from urllib.parse import urlencode
+
+    added = subprocess.run([sys.executable, "-m", "bot", "agents", "add", name,
+                            "--password-stdin"], input=password + "\n", text=True,
+                           env=cluster.environment(), capture_output=True, timeout=60)
+    assert added.returncode == 0, added.stderr
+    connection = HTTPConnection(cluster.plan.host, cluster.plan.http_port, timeout=30)
+    connection.request("POST", "/agent/signin", urlencode({"name": name, "password": password}),
+                       {"Content-Type": "application/x-www-form-urlencoded",
+                        "Origin": cluster.plan.http_url})
+    answer = connection.getresponse()
+    answer.read()
+    assert answer.status == 302
+    return (answer.getheader("Set-Cookie") or "").split(";")[0]
+
+
+def test_an_agent_on_one_replica_takes_over_a_customer_on_the_other(topology: Cluster) -> None:
+    """The desk across replicas: the hand-off is in the shared bank database and socket.io
+    events cross between the replicas through Redis (python-socketio's Redis manager)."""
+    customer = Socket(topology)
+    assert customer.replica in ("rasa1", "rasa2")
+    customer.client.emit("session_request", {})
+    customer.wait(lambda name, data: name == "session_confirm")
+    for text in ("/greet", "2", "0"):  # English, then lost card: a hand-off to an agent
+        customer.client.emit("user_uttered", {"message": text, "metadata": {"language": "en"}})
+        time.sleep(1.5)
+    handoff = customer.wait(lambda name, data: name == "bot_uttered"
+                            and "handoff" in (data.get("custom") or {}))
+    handoff_id = handoff["custom"]["handoff"]["id"]
+
+    agent = _on_another_replica(topology, customer.replica,
+                                _sign_in_agent(topology, "agent.topo", "a long topology pass"))
+    try:
+        agent.client.emit("desk_join", {})
+        agent.wait(lambda name, data: name == "desk_state"
+                   and handoff_id in [each["id"] for each in data["handoffs"]])
+        agent.client.emit("desk_accept", {"id": handoff_id})
+        customer.wait(lambda name, data: name == "bot_uttered"
+                      and (data.get("custom") or {}).get("desk") == "joined")
+        customer.client.emit("user_uttered", {"message": "my card 4111 1111 1111 1111 is gone"})
+        agent.wait(lambda name, data: name == "desk_state" and any(
+            line["text"] == "my card •••• •••• •••• •••• is gone"
+            for each in data["handoffs"] if each["id"] == handoff_id for line in each["lines"]))
+        agent.client.emit("desk_reply", {"id": handoff_id, "text": "I have blocked it."})
+        customer.wait(lambda name, data: name == "bot_uttered"
+                      and data.get("text") == "I have blocked it.")
+        agent.client.emit("desk_end", {"id": handoff_id})
+        customer.wait(lambda name, data: name == "bot_uttered"
+                      and (data.get("custom") or {}).get("desk") == "left")
+    finally:
+        customer.client.disconnect()
+        agent.client.disconnect()
+
+
 # --- faults: one part killed, the rest carries on ---------------------------------------------
 
 
