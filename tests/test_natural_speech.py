@@ -20,6 +20,9 @@ from bot.nlu.language_id import labelled_examples
 
 MIN_NATURAL_MACRO_F1 = 0.95
 MIN_REJECTED = 0.95
+# of the clean and natural sets' in-scope requests; measured 2.3 % both (1.5 % sq, 1.9 % en
+# before the out-of-scope data of 2026-12-07), bench/RESULTS.md
+MAX_IN_SCOPE_REJECTED = 0.03
 MIN_LANGUAGE_ACCURACY = 0.98
 
 
@@ -44,14 +47,23 @@ def test_natural_speech_is_understood(report: HeldOutReport, language: str) -> N
     assert score >= MIN_NATURAL_MACRO_F1, (score, report.misses("natural", language))
 
 
-@pytest.mark.xfail(strict=True, reason="target 95 %; measured 80.0 % sq, 82.5 % en "
-                   "(bench/RESULTS.md 2026-12-04): more out-of-scope training data needed")
+@pytest.mark.xfail(strict=True, reason="target 95 %; measured 90.0 % sq, 88.3 % en with the "
+                   "model trained from scratch (91.7 % both after `bot train --full`), "
+                   "bench/RESULTS.md 2026-12-07: still short")
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_out_of_scope_requests_are_answered_by_the_fallback(report: HeldOutReport,
                                                             language: str) -> None:
-    assert len(report.results[("out_of_scope", language)]) >= 40
+    assert len(report.results[("out_of_scope", language)]) >= 60
     rejected = report.rejected(language)
     assert rejected >= MIN_REJECTED, (rejected, report.misses("out_of_scope", language))
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_banking_requests_are_not_taken_for_out_of_scope(report: HeldOutReport,
+                                                         language: str) -> None:
+    share = report.in_scope_rejection(language)
+    assert share <= MAX_IN_SCOPE_REJECTED, (
+        share, [parsed.text for parsed in report.in_scope_rejected(language)])
 
 
 def test_each_message_gets_its_language_from_the_nlu(report: HeldOutReport) -> None:

@@ -20,6 +20,8 @@ from bot.designer.training_plan import (
     read_base,
     write_base,
 )
+from bot.designer.validation import example_problems, repeated_examples
+from bot.ops.commands import DataProblems, train
 
 
 @pytest.fixture()
@@ -98,3 +100,34 @@ def test_the_base_record_and_the_model_kinds(tmp_path: Path) -> None:
     finetuned.write_bytes(b"")
     assert is_finetuned(finetuned) and not is_finetuned(full)
     assert latest_full_model(tmp_path) == full
+
+
+def _fine_tuning_project(project: Path) -> Path:
+    """The project as if fully trained just now (an empty file stands in for the model)."""
+    models = project / "models"
+    models.mkdir()
+    model = models / "20261204-120000-full.tar.gz"
+    model.write_bytes(b"")
+    write_base(models, model, project_fingerprint(project))
+    return project
+
+
+def test_a_fine_tuning_checks_the_examples_and_refuses_one_under_two_intents(
+        project: Path) -> None:
+    _fine_tuning_project(project)
+    # "call me a taxi" is already an out-of-scope example (data/nlu/out_of_scope/en.yml)
+    _edit(project / "data" / "nlu" / "en.yml", "- intent: check_balance\n  examples: |\n",
+          "- intent: check_balance\n  examples: |\n    - Call me a taxi\n")
+    assert plan(project_fingerprint(project), read_base(project / "models")[1], True).finetune
+    with pytest.raises(DataProblems) as refused:
+        train(root=project, check=True)  # refused before Rasa is started
+    assert refused.value.problems == ["the example 'call me a taxi' is under more than one "
+                                      "intent: check_balance, out_of_scope"]
+    assert list((project / "models").glob("*finetuned*")) == []
+
+
+def test_the_examples_check_passes_the_project_and_names_faq_keys() -> None:
+    assert example_problems() == []
+    assert repeated_examples([("reset it", "faq/change_password"), ("Reset it", "faq/logout"),
+                              ("reset it", "faq/change_password"), ("hello", "greet")]) == [
+        "the example 'reset it' is under more than one intent: faq/change_password, faq/logout"]

@@ -1,7 +1,8 @@
 """Rasa's REST channel behind a gate: signed voice messages only into voice conversations.
 
-The voice gateway and the tests reach the assistant through this channel (same URL as Rasa's
-own: /webhooks/rest/webhook). Before a message reaches NLU:
+Tests and tools reach the assistant through this channel (same URL as Rasa's own:
+/webhooks/rest/webhook); the voice gateway through its own channel with the same gate
+(bot/channels/voice.py). Before a message reaches NLU:
 
 - a message that carries caller-ID fields must have a valid, fresh message signature with a
   sequence number larger than the conversation's last one (`bot.security.trust.MessageGuard`);
@@ -103,21 +104,36 @@ async def _stored_slots(store: TrackerStore, sender: str,
     return None if tracker is None else {name: tracker.get_slot(name) for name in names}
 
 
+_guard: MessageGuard | None = None
+
+
+def message_guard() -> MessageGuard:
+    """The process's one guard: every gated channel shares its memory of sequence numbers, so a
+    signed message seen on one channel cannot be replayed on another."""
+    global _guard
+    if _guard is None:  # made on first use: the key is read in the server process
+        _guard = MessageGuard(trust_key())
+    return _guard
+
+
 class GuardedRestInput(InputChannel):
     """The REST channel (`rest`), with the voice-conversation gate in front of it."""
+
+    accepts_unsigned = True  # text users (tests, tools) talk to the assistant here
 
     @classmethod
     def name(cls) -> str:
         return "rest"
 
     def __init__(self) -> None:
-        self._guard: MessageGuard | None = None
         self._in_flight = InFlight()
 
     def guard(self) -> MessageGuard:
-        if self._guard is None:  # made on first use: the key is read in the server process
-            self._guard = MessageGuard(trust_key())
-        return self._guard
+        return message_guard()
+
+    def output_channel(self) -> CollectingOutputChannel:
+        """Collects the replies of one message (Rasa's: text and payload as separate items)."""
+        return CollectingOutputChannel()
 
     async def _stored(self, request: Request, sender: str) -> tuple[bool, str | None]:
         """Whether `sender`'s stored conversation began on the voice channel, and its language."""
@@ -144,7 +160,7 @@ class GuardedRestInput(InputChannel):
                 return _answer(sender, TOO_LONG_SPOKEN[language])  # the call goes on
             if too_long:
                 return _answer(sender, TOO_LONG[language], 413)
-        collector = CollectingOutputChannel()
+        collector = self.output_channel()
         await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(),
                                          metadata=metadata))
         await _announce_handoffs(request, collector.messages)
@@ -169,6 +185,8 @@ class GuardedRestInput(InputChannel):
             metadata = rest_metadata(body.get("metadata"))
             verdict = self.guard().check(sender, text, metadata, time.time())
             if verdict is not Verdict.VALID and verdict is not Verdict.UNSIGNED:
+                return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
+            if verdict is Verdict.UNSIGNED and not self.accepts_unsigned:
                 return _answer(sender, REFUSED[_language(metadata.get("language"))], 403)
             if not self._in_flight.enter(sender):
                 return _answer(sender, ONE_AT_A_TIME[_language(metadata.get("language"))], 429)

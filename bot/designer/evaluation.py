@@ -112,5 +112,6 @@ def model_to_judge() -> Path:
 def describe_held_out(report: HeldOutReport) -> list[str]:
     lines = [f"{language}: natural speech macro-F1 {report.macro_f1('natural', language):.3f} "
              f"(clean {report.macro_f1('clean', language):.3f}), out of scope rejected "
-             f"{report.rejected(language):.1%}" for language in LANGUAGES]
+             f"{report.rejected(language):.1%} (in scope wrongly: "
+             f"{report.in_scope_rejection(language):.1%})" for language in LANGUAGES]
     return lines + [f"language identified per message: {report.language_accuracy():.1%}"]

@@ -6,6 +6,9 @@ out-of-scope set `tests/nlu/out_of_scope/<lang>.yml`. Figures:
 - intent macro-F1 over the intents of a set (an FAQ example counts as its answer key,
   `faq/<key>`); a prediction outside the set's intents is a miss, not a new class;
 - out-of-scope rejection: the share answered by the fallback (`out_of_scope` or `nlu_fallback`);
+- in-scope rejection: the share of the clean and natural sets' banking and dialogue requests
+  (their few out-of-scope examples left out) that the fallback answered instead: what more
+  out-of-scope data must not raise;
 - language identification: the share of messages whose `language` (bot.nlu.language_id) is the
   set's language, over every set (keys and digit strings, which have no language, left out).
 """
@@ -24,8 +27,9 @@ from bot.nlu.language_id import PARSE_KEY, labelled_examples
 HELD_OUT_DIR = PROJECT_ROOT / "tests" / "nlu"
 REJECTED = frozenset({"out_of_scope", "nlu_fallback"})
 TABLE_HEADER = ("| model | sq clean macro-F1 | sq natural macro-F1 | sq out of scope rejected | "
-                "en clean macro-F1 | en natural macro-F1 | en out of scope rejected | "
-                "language ID |\n|---|---|---|---|---|---|---|---|")
+                "sq in scope rejected | en clean macro-F1 | en natural macro-F1 | "
+                "en out of scope rejected | en in scope rejected | language ID |\n"
+                "|---|---|---|---|---|---|---|---|---|---|")
 
 
 def held_out_file(kind: str, language: str) -> Path:
@@ -77,6 +81,15 @@ class HeldOutReport:
         parsed = self.results[("out_of_scope", language)]
         return sum(p.label in REJECTED for p in parsed) / len(parsed)
 
+    def in_scope_rejected(self, language: str) -> list[Parsed]:
+        return [p for kind in ("clean", "natural") for p in self.results[(kind, language)]
+                if p.expected not in REJECTED and p.label in REJECTED]
+
+    def in_scope_rejection(self, language: str) -> float:
+        judged = [p for kind in ("clean", "natural") for p in self.results[(kind, language)]
+                  if p.expected not in REJECTED]
+        return len(self.in_scope_rejected(language)) / len(judged)
+
     def misses(self, kind: str, language: str) -> list[str]:
         return [f"{p.text!r}: expected {p.expected}, got {p.label}"
                 for p in self.results[(kind, language)]
@@ -95,7 +108,8 @@ class HeldOutReport:
         for language in LANGUAGES:
             cells += [f"{self.macro_f1('clean', language):.3f}",
                       f"{self.macro_f1('natural', language):.3f}",
-                      f"{self.rejected(language):.1%}"]
+                      f"{self.rejected(language):.1%}",
+                      f"{self.in_scope_rejection(language):.1%}"]
         return " | ".join(cells + [f"{self.language_accuracy():.1%}"])
 
 

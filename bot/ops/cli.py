@@ -111,15 +111,14 @@ def _add_talk_command(commands: argparse._SubParsersAction) -> None:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """Validate the data, then train what changed."""
-    from bot.designer.validation import validate
-    from bot.ops.commands import train
+    from bot.ops.commands import DataProblems, train
 
-    problems = validate()
-    for problem in problems:
-        print(f"data problem: {problem}", file=sys.stderr)
-    if problems:
+    try:
+        train(force=args.force, full=args.full, check=True)
+    except DataProblems as error:
+        for problem in error.problems:
+            print(f"data problem: {problem}", file=sys.stderr)
         return 1
-    train(force=args.force, full=args.full)
     return 0
 
 
@@ -386,6 +385,9 @@ def cmd_cluster_up(args: argparse.Namespace) -> int:
         return 1
     print(f"topology up in {plan.folder} (logs in {plan.folder / 'logs'}):")
     print(f"  web chat + REST (HAProxy): {plan.http_url}/webchat/")
+    replicas = ", ".join(f"http://{plan.host}:{port}" for port in plan.rasa_ports)
+    admin = ", ".join(plan.admin_networks) or f"nowhere (set {cluster.ADMIN_NETWORKS_ENV})"
+    print(f"  Rasa API (token in cluster.json): {replicas}; through HAProxy from {admin}")
     print(f"  SIP (Kamailio): sip:bank@{plan.host}:{plan.sip_edge_port} (UDP), "
           f"port {plan.tls_edge_port} (TLS)")
     print("stop it with `bot cluster down`")

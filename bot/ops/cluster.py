@@ -9,6 +9,7 @@ The tests of tests/topology and the benchmarks start the same `Cluster` as the o
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import pwd
@@ -42,6 +43,9 @@ POINTER = PROJECT_ROOT / "var" / "cluster-folder"
 # Rasa sends an action the whole conversation so far (every event since the session began): a
 # long conversation is megabytes. The action edge faces only the replicas, so its limit is wide.
 MAX_ACTION_BODY_BYTES = 32 * 1024 * 1024
+# Sources from which the HTTP edge passes Rasa's token API (docs/security.md); default none.
+ADMIN_NETWORKS_ENV = "BOT_HTTP_ADMIN_NETWORKS"
+ADMIN_NETWORKS_FILE = "haproxy-admin-networks.lst"
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 
 
@@ -62,6 +66,19 @@ def render(template: str, values: dict[str, object]) -> str:
         return str(values[name])
 
     return _PLACEHOLDER.sub(value, template)
+
+
+def admin_networks(text: str | None) -> list[str]:
+    """`"192.0.2.10, 198.51.100.0/24"` as HAProxy source patterns, checked; "" or None: none."""
+    networks = []
+    for item in (text or "").split(","):
+        if item.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
+            except ValueError:
+                raise ClusterError(f"{ADMIN_NETWORKS_ENV}: {item.strip()!r} is not an address "
+                                   "or CIDR") from None
+    return networks
 
 
 def _free_udp_port() -> int:
@@ -98,6 +115,9 @@ class ClusterPlan:
     trust_key_hex: str = field(default_factory=lambda: secrets.token_hex(32))
     card_key_hex: str = field(default_factory=lambda: secrets.token_hex(32))
     rate_limit: int = 2000  # HTTP requests per 10 s from one address
+    max_connections_per_source: int = 200  # HTTP connections at once from one address
+    session_rate_limit: int = 60  # new socket.io sessions per minute from one address
+    admin_networks: list[str] = field(default_factory=list)  # may reach the token API
     pike_density: int = 40  # SIP requests per 2 s from one address
     pids: dict[str, int] = field(default_factory=dict)
 
@@ -129,7 +149,8 @@ class ClusterPlan:
 
 def plan(folder: Path, model: Path, *, rasa_replicas: int = 2, action_servers: int = 2,
          sip_workers: int = 2) -> ClusterPlan:
-    """A topology on free loopback ports, its state in `folder`."""
+    """A topology on free loopback ports, its state in `folder`; the HTTP edge passes the token
+    API from the networks in BOT_HTTP_ADMIN_NETWORKS only."""
     return ClusterPlan(
         folder=folder, model=model,
         rasa_ports=[free_port() for _ in range(rasa_replicas)],
@@ -138,6 +159,7 @@ def plan(folder: Path, model: Path, *, rasa_replicas: int = 2, action_servers: i
         http_port=free_port(), action_edge_port=free_port(),
         sip_edge_port=_free_udp_port(), tls_edge_port=free_port(),
         postgres_port=free_port(), redis_port=free_port(), smtp_port=free_port(),
+        admin_networks=admin_networks(os.environ.get(ADMIN_NETWORKS_ENV)),
     )
 
 
@@ -154,6 +176,9 @@ def haproxy_config(cluster: ClusterPlan) -> str:
         "http_host": cluster.host, "http_port": cluster.http_port,
         "action_port": cluster.action_edge_port,
         "max_connections": 2000, "rate_limit": cluster.rate_limit,
+        "max_connections_per_source": cluster.max_connections_per_source,
+        "session_rate_limit": cluster.session_rate_limit,
+        "admin_networks_file": cluster.folder / ADMIN_NETWORKS_FILE,
         "max_body_bytes": 16384, "max_action_body_bytes": MAX_ACTION_BODY_BYTES,
         "rasa_servers": _server_lines("rasa", cluster.rasa_ports, cluster.host),
         "rasa_socketio_servers": _server_lines("rasa", cluster.rasa_ports, cluster.host,
@@ -257,11 +282,11 @@ class Cluster:
                 self._wait_http(f"rasa{number}", f"http://{self.plan.host}:{port}/status?token="
                                 f"{self.plan.api_token}", timeout, needs="model_file")
             # HAProxy sends nothing to a server until its health checks pass (rise 2): wait
-            # until both edges answer, or the first turns get 503.
+            # until both edges answer, or the first turns get 503. (The HTTP edge passes only
+            # the public paths; the replicas were asked for their model above.)
             self._wait_http("haproxy", f"http://{self.plan.host}:{self.plan.action_edge_port}"
                             "/health", timeout)
-            self._wait_http("haproxy", f"{self.plan.http_url}/status?token="
-                            f"{self.plan.api_token}", timeout, needs="model_file")
+            self._wait_http("haproxy", f"{self.plan.http_url}/webchat/", timeout)
             for number, port in enumerate(self.plan.sip_ports, start=1):
                 self.start_sip_worker(number, port)
             self._start_sip_edge()
@@ -324,6 +349,8 @@ class Cluster:
             raise ClusterError(f"bot db init failed: {result.stderr[-2000:]}")
 
     def _start_http_edge(self) -> None:
+        (self.plan.folder / ADMIN_NETWORKS_FILE).write_text(
+            "".join(f"{network}\n" for network in self.plan.admin_networks), encoding="utf-8")
         config = self.plan.folder / "haproxy.cfg"
         config.write_text(haproxy_config(self.plan), encoding="utf-8")
         self._start("haproxy", ["haproxy", "-db", "-f", str(config)])

@@ -41,9 +41,32 @@ def _rasa(*args: str, cwd: Path = PROJECT_ROOT) -> None:
     subprocess.run([str(VENV_BIN / "rasa"), *args], cwd=cwd, env=rasa_environment(), check=True)
 
 
-def train(force: bool = False, full: bool = False, root: Path = PROJECT_ROOT) -> Path:
+class DataProblems(Exception):
+    """The training data failed the check that comes before training."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} data problem(s)")
+        self.problems = problems
+
+
+def _check(root: Path, finetune: bool) -> None:
+    from bot.designer.validation import example_problems, validate
+
+    started = time.monotonic()
+    problems = example_problems(root) if finetune else validate(root)
+    if problems:
+        raise DataProblems(problems)
+    what = ("NLU examples checked (only they changed; `bot validate` checks everything)"
+            if finetune else "data valid")
+    print(f"{what} in {time.monotonic() - started:.0f}s", flush=True)
+
+
+def train(force: bool = False, full: bool = False, root: Path = PROJECT_ROOT,
+          check: bool = False) -> Path:
     """Fine-tune the last full model when only NLU examples or responses changed, else train
     fully (Rasa's cache still skips the parts whose data did not change; `force` skips it too).
+    With `check`, validate first (raising DataProblems): the whole project before a full
+    training, the NLU examples alone before a fine-tuning.
     """
     started = time.monotonic()
     models_dir = root / "models"
@@ -51,7 +74,11 @@ def train(force: bool = False, full: bool = False, root: Path = PROJECT_ROOT) ->
     base = read_base(models_dir)
     decision = plan(fingerprint, base[1] if base else None, bool(base and base[0].exists()),
                     full_requested=full or force)
-    args = ["train", *RASA_FILES, "--out", "models"] + (["--force"] if force else [])
+    if check:
+        _check(root, decision.finetune)
+    # Rasa's own validation would repeat `bot validate` (and only warns): skipped
+    args = ["train", *RASA_FILES, "--out", "models", "--skip-validation"] + (
+        ["--force"] if force else [])
     if decision.finetune and base is not None:
         print(f"fine-tuning {base[0].name} ({EPOCH_FRACTION:g} of the epochs): {decision.reason};"
               " `bot train --full` trains from scratch", flush=True)

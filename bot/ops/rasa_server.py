@@ -9,7 +9,9 @@ and calls Rasa's own command-line entry point in this process with the token add
 Before Rasa starts, every log record and printed line of the process is masked
 (`bot.security.log_masking`): Rasa logs what callers typed, at DEBUG above all. And every HTTP
 request body is bounded (`MAX_REQUEST_BYTES`, Sanic's `REQUEST_MAX_SIZE`, 100 MB by default):
-a larger one is answered 413 before it is read, let alone parsed.
+a larger one is answered 413 before it is read, let alone parsed. The HTTP API's texts are held
+to the channels' 1,000 characters (`bot.channels.api_guard`, a request middleware added to the
+app Rasa builds): a token holder cannot send NLU what a customer cannot.
 
     python -m bot.ops.rasa_server run --model ... --enable-api
 """
@@ -19,8 +21,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from bot.security import log_masking
+
+if TYPE_CHECKING:
+    from sanic import Sanic
 
 TOKEN_ENV = "BOT_RASA_TOKEN"  # noqa: S105 (a variable name)
 TOKEN_FILE_ENV = "BOT_RASA_TOKEN_FILE"  # noqa: S105
@@ -38,11 +44,32 @@ def token_from_env() -> str | None:
     return token or None
 
 
+def guard_the_api() -> None:
+    """Every app `rasa run` configures gets `api_guard.bound_api_request` as request middleware.
+
+    Rasa offers no hook between building its Sanic app and serving it, so its app factory
+    (`rasa.core.run.configure_app`, looked up by `serve_application` when it runs) is wrapped.
+    """
+    import rasa.core.run
+
+    from bot.channels.api_guard import bound_api_request
+
+    configure_app = rasa.core.run.configure_app
+
+    def configure_guarded_app(*args: Any, **kwargs: Any) -> Sanic:
+        app = configure_app(*args, **kwargs)
+        app.register_middleware(bound_api_request, "request")
+        return app
+
+    rasa.core.run.configure_app = configure_guarded_app
+
+
 def main(argv: list[str]) -> None:
     log_masking.install()
     os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
     token = token_from_env()
     sys.argv = ["rasa", *argv, *(["--auth-token", token] if token else [])]
+    guard_the_api()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

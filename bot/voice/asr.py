@@ -91,6 +91,7 @@ class Recognizer:
         *,
         endpoint: EndpointConfig | None = None,
         phrases: Sequence[str] | None = None,
+        partials: bool = True,
     ) -> None:
         if sample_rate not in SUPPORTED_RATES:
             raise ValueError(f"sample rate {sample_rate}: use one of {SUPPORTED_RATES}")
@@ -102,6 +103,7 @@ class Recognizer:
         self._endpointer = EnergyEndpointer(sample_rate, endpoint)
         self._lock = threading.Lock()
         self._partial = ""
+        self.partials = partials  # False: finals only (asking Vosk for partials costs ~6 %)
         self._phrases: tuple[str, ...] | None = None
         if phrases is not None:
             self.set_phrases(phrases)
@@ -220,6 +222,8 @@ class Recognizer:
                 return []
             self._endpointer.reset()
             return [event]
+        if not self.partials:
+            return []
         partial = str(json.loads(self._vosk.PartialResult()).get("partial", ""))
         partial = " ".join(w for w in partial.split() if w != UNKNOWN_WORD)
         if partial and partial != self._partial:

@@ -25,10 +25,12 @@ class RecognizerPool:
         info: ModelInfo,
         sample_rate: int,
         *,
-        keep: int = 8,
+        keep: int = 32,  # a busy line's peak of speaking calls; ~30 MB each
         endpoint: EndpointConfig | None = None,
+        partials: bool = False,  # the voice session acts on finals only
     ) -> None:
         self.info = info
+        self.partials = partials
         self.sample_rate = sample_rate
         self.keep = keep
         self._endpoint = endpoint
@@ -44,7 +46,8 @@ class RecognizerPool:
         with self._lock:
             if self._idle:
                 return self._idle.pop()
-        return Recognizer(self.info, self.sample_rate, endpoint=self._endpoint)
+        return Recognizer(self.info, self.sample_rate, endpoint=self._endpoint,
+                          partials=self.partials)
 
     def release(self, recognizer: Recognizer) -> None:
         """Take back a conversation's recognizer (kept if fewer than `keep` are idle)."""

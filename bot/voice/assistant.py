@@ -1,14 +1,16 @@
-"""The assistant (Rasa) as the voice layer reaches it: its REST channel, with signed caller ID.
+"""The assistant (Rasa) as the voice layer reaches it: the voice channel, with signed caller ID.
 
     assistant = AssistantClient.from_env()           # one per process
     replies = await assistant.send(sender, "/greet", caller_id="+355694102031")
     await assistant.close()
 
-Every message carries `bot.security.trust.signed_message_metadata` (caller ID, timestamp and
-sequence number, signed together with the message text), so the Rasa server lets it into the call's
-conversation, and the action server believes the caller ID and words its replies for speech
-(`output_mode` = voice). The HTTP session (and its
-connection pool) is made on first use and reused by every conversation of the process.
+The voice channel (bot/channels/voice.py) takes Rasa's REST request and returns each reply
+whole (its text and custom payload in one item). Every message carries
+`bot.security.trust.signed_message_metadata` (caller ID, timestamp and sequence number, signed
+together with the message text), so the Rasa server lets it into the call's conversation, and
+the action server believes the caller ID and words its replies for speech (`output_mode` =
+voice). The HTTP session (and its connection pool) is made on first use and reused by every
+conversation of the process.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ class AssistantError(RuntimeError):
 
 
 class AssistantClient:
-    """Sends one caller's messages to Rasa's REST webhook and returns the replies."""
+    """Sends one caller's messages to the assistant's voice channel and returns the replies."""
 
     def __init__(self, rasa_url: str, trust_key: bytes, *, timeout: float = 30.0) -> None:
         self.rasa_url = rasa_url.rstrip("/")
@@ -45,7 +47,7 @@ class AssistantClient:
 
     @property
     def webhook(self) -> str:
-        return f"{self.rasa_url}/webhooks/rest/webhook"
+        return f"{self.rasa_url}/webhooks/voice/webhook"
 
     async def send(
         self,

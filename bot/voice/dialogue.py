@@ -17,8 +17,9 @@ and speech not recognized (no-match) repeat the last question; after `max_failur
 caller is sent to an agent. In the language menu, silence chooses its default (Albanian). On a
 keypad-only line (no speech model for the language) a caller who speaks hears once that the
 line takes keys. Where the answer is a closed set (a digit string, the language menu's spoken
-keys), a partial result that is already one complete answer ends the utterance at once
-(`EndUtterance`) instead of waiting for the trailing silence.
+keys), `Listen` carries the phrase list, and an utterance ends after a short quiet instead of the
+trailing silence of free speech: every word of the list is a whole answer (one key, or digits,
+which are gathered across utterances until the expected length).
 
 Secret digit strings (PIN, card number), keyed or said, are masked in the transcript.
 """
@@ -56,9 +57,15 @@ class UseLanguage:
 
 @dataclass(frozen=True)
 class Listen:
-    """Hear the caller; `phrases`: the recognizer's phrase list (None: free recognition)."""
+    """Hear the caller; `phrases`: the recognizer's phrase list (None: free recognition).
+
+    With a phrase list the answer is a closed set: a short quiet ends an utterance."""
 
     phrases: tuple[str, ...] | None
+
+    @property
+    def closed(self) -> bool:
+        return self.phrases is not None
 
 
 @dataclass(frozen=True)
@@ -69,11 +76,6 @@ class StopListening:
 @dataclass(frozen=True)
 class DropSpeech:
     """Forget the utterance in progress (a key ends any speech)."""
-
-
-@dataclass(frozen=True)
-class EndUtterance:
-    """The partial result is a complete answer: finish the utterance now (a final follows)."""
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,8 @@ class HangUp:
     lang: str = ""
 
 
-Action = (UseLanguage | Listen | StopListening | DropSpeech | EndUtterance | Play | StopPlayback
-          | Send | Transfer | HangUp)
+Action = (UseLanguage | Listen | StopListening | DropSpeech | Play | StopPlayback | Send
+          | Transfer | HangUp)
 
 
 @dataclass
@@ -156,7 +158,6 @@ class Dialogue:
         self._no_input_at: float | None = None
         self._failures = 0
         self._told_keys_only = False
-        self._ending = False  # an EndUtterance is out for the utterance in progress
 
     # --- what the driver asks ----------------------------------------------------------------
 
@@ -237,7 +238,6 @@ class Dialogue:
         self._no_input_at = None
         if self.hears_speech:
             actions.append(DropSpeech())
-            self._ending = False
         if self.turn.collect is not None:
             return actions + self._collect_digits(key, now=now)
         menu = self.turn.menu
@@ -253,7 +253,6 @@ class Dialogue:
         """The voice-activity detector heard speech start (not noise): barge-in."""
         if self.outcome is not None or (self._playing and not self._barge_in):
             return []
-        self._ending = False
         if self.turn.collect is None:
             # give the utterance time to end (speech that is never recognized still ends in a
             # no-input)
@@ -271,19 +270,10 @@ class Dialogue:
         self._told_keys_only = True
         return self._fail(KEYS_ONLY)
 
-    def on_partial(self, text: str, now: float) -> list[Action]:
-        """A partial result: where the answer is a closed set and `text` already is one
-        complete answer, end the utterance without waiting for the trailing silence."""
-        if self._ending or self.outcome is not None or not self._complete_answer(text):
-            return []
-        self._ending = True
-        return [EndUtterance()]
-
     def on_heard(self, text: str, confidence: float | None, now: float) -> list[Action]:
         """A final result (empty `text`: speech heard, nothing recognized)."""
         if self.outcome is not None or (self._playing and not self._barge_in):
             return []
-        self._ending = False
         langs = self._key_langs()
         collect = self.turn.collect
         digits = self.key_words.digits_of(text, langs) if collect is not None else None
@@ -447,22 +437,6 @@ class Dialogue:
             return tuple(self.key_words.phrases(DIGITS, (self.language,))) or None
         closed = self._closed_set(turn)
         return tuple(sorted(closed)) if closed else None
-
-    def _complete_answer(self, text: str) -> bool:
-        said = text.strip().lower()
-        if not said:
-            return False
-        collect = self.turn.collect
-        if collect is not None:
-            digits = self.key_words.digits_of(said, (self.language,))
-            have = self._collector.count if self._collector is not None else 0
-            return bool(digits) and collect.digits is not None and \
-                have + len(digits or "") == collect.digits
-        closed = self._closed_set(self.turn)
-        if not closed or said not in closed:
-            return False
-        # not the start of a longer answer ("one" of "one hundred")
-        return not any(phrase.startswith(said + " ") for phrase in closed)
 
     def _note(self, who: Literal["caller", "assistant"], text: str, via: Via) -> None:
         self.transcript.append(TranscriptLine(who, text, via))

@@ -19,14 +19,27 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
+import numpy as np
+
 from bot.i18n import LANGUAGES
+from bot.menus import menu_for
 from bot.voice.asr import Recognizer
 from bot.voice.asr_pool import RecognizerPool
 from bot.voice.models import ModelInfo, model_for
 from bot.voice.phrases import KeyWords
 from bot.voice.tts import Synthesizer
+from bot.voice.vad import SpeechDetector, VadConfig
 
 T = TypeVar("T")
+
+
+WARM_UP_SECONDS = 4  # of speech per recognizer: most of the first-use cost (bench/voice_bench.py)
+
+
+def _warm(recognizer: Recognizer, speech: np.ndarray) -> None:
+    for start in range(0, len(speech), 1600):
+        recognizer.accept(speech[start:start + 1600])
+    recognizer.finish()
 
 
 def asr_workers(env: Mapping[str, str] | None = None) -> int:
@@ -75,9 +88,11 @@ class VoiceServices:
         *,
         key_words: KeyWords | None = None,
         models: Mapping[str, ModelInfo | None] | None = None,
+        vad: VadConfig | None = None,
     ) -> None:
         self.synthesizer = synthesizer
         self.settings = settings or VoiceSettings()
+        self.vad = vad or VadConfig()
         self.key_words = key_words or KeyWords.default()
         # language -> model; a language not in `models` is looked up in the environment
         self._models: dict[str, ModelInfo | None] = dict(models or {})
@@ -92,11 +107,11 @@ class VoiceServices:
 
     @classmethod
     def from_env(cls, **options: object) -> VoiceServices:
-        """Synthesizer, settings and models from the environment; a misconfigured model fails
-        here (ModelConfigError), not on the first call."""
+        """Synthesizer, settings, voice-activity detection and models from the environment; a
+        misconfigured model fails here (ModelConfigError), not on the first call."""
         models = {lang: model_for(lang) for lang in LANGUAGES}
         return cls(Synthesizer.from_env(), VoiceSettings.from_env(), models=models,
-                   **options)  # type: ignore[arg-type]
+                   vad=VadConfig.from_env(), **options)  # type: ignore[arg-type]
 
     def model(self, lang: str) -> ModelInfo | None:
         with self._lock:
@@ -125,13 +140,27 @@ class VoiceServices:
         if pool is not None:
             pool.release(recognizer)
 
-    async def warm_up(self, sample_rate: int) -> None:
-        """Start the synthesis workers and load the configured models before the first call."""
+    async def warm_up(self, sample_rate: int, recognizers: int = 1) -> None:
+        """Start the synthesis workers, load the voice-activity model and the configured speech
+        models, and leave `recognizers` warm recognizers per language in its pool.
+
+        A new recognizer spends about as much CPU on its first seconds of speech as they last
+        (it fills its share of the decoding graph): each is warmed here on the main menu as the
+        synthesizer says it, off the event loop and in parallel on the recognition pool."""
         self.synthesizer.warm_up()
+        SpeechDetector(sample_rate, self.vad)
         for lang in LANGUAGES:
-            recognizer = await self.acquire_recognizer(lang, sample_rate)
-            if recognizer is not None:
-                self.release_recognizer(lang, recognizer)
+            pool = self.pool(lang, sample_rate)
+            if pool is None:
+                continue
+            taken = [await asyncio.to_thread(pool.acquire) for _ in range(max(1, recognizers))]
+            speech = await self.synthesizer.render(menu_for("main").spoken(lang), lang,
+                                                   sample_rate=sample_rate, fixed=True)
+            speech = speech[:WARM_UP_SECONDS * sample_rate]
+            await asyncio.gather(*(self.recognize(_warm, recognizer, speech)
+                                   for recognizer in taken))
+            for recognizer in taken:
+                pool.release(recognizer)
 
     def close(self) -> None:
         self.synthesizer.close()

@@ -32,7 +32,6 @@ from bot.voice.dialogue import (
     Action,
     Dialogue,
     DropSpeech,
-    EndUtterance,
     HangUp,
     Listen,
     Play,
@@ -53,7 +52,13 @@ __all__ = ["GREETING", "SessionOutcome", "TranscriptLine", "VoiceSession"]
 log = logging.getLogger(__name__)
 
 MAX_BATCH_MS = 200  # caller audio waiting in the queue is handled in one go, up to this
-EARLY_END_SILENCE_MS = 100  # a closed-set answer ends after this much quiet (not the full rule)
+# speech goes to the recognizer 100 ms at a time (Vosk costs ~15 % less than fed 20 ms at a
+# time, five times fewer hops to the pool); the end of an utterance passes the rest at once
+RECOGNIZE_MS = 100
+
+
+def _accept_and_finish(recognizer: Recognizer, pcm: np.ndarray) -> list[AsrEvent]:
+    return [*(recognizer.accept(pcm) if len(pcm) else []), *recognizer.finish()]
 
 
 class VoiceSession:
@@ -78,12 +83,13 @@ class VoiceSession:
         # set while the session waits for the caller (nothing playing, nothing in flight): a
         # cue for drivers that act on prompts (recorded calls, tests, benchmarks)
         self.listening = asyncio.Event()
-        self._detector = SpeechDetector(output.sample_rate)
+        self._detector = SpeechDetector(output.sample_rate, services.vad)
         self._recognizer: Recognizer | None = None
         self._recognizer_lang: str | None = None
         self._phrases: tuple[str, ...] | None = None
         self._hearing = True  # caller audio counts (not while a hand-off is announced)
-        self._end_pending = False  # EndUtterance: finish once a short quiet follows
+        self._closed = False  # a closed set is asked for: a short quiet ends an utterance
+        self._speech: list[np.ndarray] = []  # speech not yet passed to the recognizer
         self._playing: asyncio.Task[bool] | None = None
         self._stop = False
         self._pending: deque[CallerEvent] = deque()
@@ -199,31 +205,37 @@ class VoiceSession:
             elif isinstance(vad, SpeechEnd):
                 await self._finish_utterance()
                 await self._do(self.dialogue.on_speech_end(self._now()))
-        if self._end_pending and (not self._detector.in_speech
-                                  or self._detector.trailing_silence_ms >= EARLY_END_SILENCE_MS):
+        quiet = self.services.vad.closed_set_silence_ms
+        if (self._closed and quiet is not None and self._recognizer is not None
+                and self._detector.in_speech and self._detector.trailing_quiet_ms >= quiet):
             self._detector.reset()
             await self._finish_utterance()
 
     async def _recognize(self, pcm: np.ndarray) -> None:
         if self._recognizer is None:
             return
-        await self._asr_events(await self.services.recognize(self._recognizer.accept, pcm))
+        self._speech.append(pcm)
+        if sum(map(len, self._speech)) >= samples_for(RECOGNIZE_MS, self.output.sample_rate):
+            await self._asr_events(await self.services.recognize(self._recognizer.accept,
+                                                                 self._held()))
+
+    def _held(self) -> np.ndarray:
+        """The speech held back for the recognizer, taken."""
+        held, self._speech = self._speech, []
+        return np.concatenate(held) if held else np.zeros(0, dtype=np.int16)
 
     async def _finish_utterance(self) -> None:
-        self._end_pending = False
         if self._recognizer is not None:
-            await self._asr_events(await self.services.recognize(self._recognizer.finish))
+            await self._asr_events(await self.services.recognize(
+                _accept_and_finish, self._recognizer, self._held()))
 
     async def _asr_events(self, found: Iterable[AsrEvent]) -> None:
         for event in found:
             if self.dialogue.outcome is not None or self._recognizer is None:
                 return
-            now = self._now()
-            if event.is_final:
-                self._end_pending = False
-                await self._do(self.dialogue.on_heard(event.text, event.confidence, now))
-            else:
-                await self._do(self.dialogue.on_partial(event.text, now))
+            if event.is_final:  # partials are not acted on: a short quiet ends a closed set
+                await self._do(self.dialogue.on_heard(event.text, event.confidence,
+                                                      self._now()))
 
     # --- carrying out the dialogue's actions -------------------------------------------------
 
@@ -249,18 +261,17 @@ class VoiceSession:
         elif isinstance(action, StopPlayback):
             await self._stop_playing()
         elif isinstance(action, Listen):
-            self._hearing = True
+            self._hearing, self._closed = True, action.closed
             await self._set_phrases(action.phrases)
         elif isinstance(action, StopListening):
             self._hearing = False
             self._detector.reset()
+            self._speech = []
         elif isinstance(action, DropSpeech):
-            self._end_pending = False
             self._detector.reset()
+            self._speech = []
             if self._recognizer is not None:
                 await self.services.recognize(self._recognizer.reset)
-        elif isinstance(action, EndUtterance):
-            self._end_pending = True
         elif isinstance(action, UseLanguage):
             await self._use_language(action.lang)
         elif isinstance(action, Transfer):
@@ -282,7 +293,7 @@ class VoiceSession:
 
     async def _set_phrases(self, phrases: tuple[str, ...] | None) -> None:
         if self._recognizer is not None and phrases != self._phrases:
-            self._phrases = phrases
+            self._phrases, self._speech = phrases, []  # it ends the utterance in progress
             await self.services.recognize(self._recognizer.set_phrases, phrases)
 
     def _play(self, play: Play) -> None:
@@ -328,6 +339,7 @@ class VoiceSession:
     # --- clean-up ----------------------------------------------------------------------------
 
     async def _release_recognizer(self) -> None:
+        self._speech = []
         if self._recognizer is not None and self._recognizer_lang is not None:
             recognizer, lang = self._recognizer, self._recognizer_lang
             self._recognizer = self._recognizer_lang = None

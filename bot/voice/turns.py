@@ -1,8 +1,8 @@
 """One turn of the assistant's replies, read for the phone: what to say and what comes next.
 
-Rasa's REST channel returns a reply's text and its custom payload as separate items, text
-first (`{"text": ...}`, then `{"custom": {...}}`). A custom payload says what the caller is asked
-for next: a menu (`{"menu", "lang", "keys", "default_key", "speech"}`), a digit string
+The voice channel (bot/channels/voice.py) returns each reply whole: its text and its custom
+payload in one item (`{"text": ..., "custom": {...}}`). A custom payload says what the caller is
+asked for next: a menu (`{"menu", "lang", "keys", "default_key", "speech"}`), a digit string
 (`{"collect": {"slot", "digits", "secret"}}`), a hand-off (`{"handoff": {"queue", "id"}}`) or
 the end of the call (`{"goodbye": true}`); `bot/payloads.py` defines and reads them.
 Menu prompts and collection questions never change, so they are rendered once and cached
@@ -56,10 +56,6 @@ def _custom(reply: Mapping[str, Any]) -> Mapping[str, Any]:
     return custom if isinstance(custom, Mapping) else {}
 
 
-def _asks(payload: object) -> bool:
-    return isinstance(payload, MenuPayload | CollectPayload)
-
-
 def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
     """The turn the replies make up (the last menu / collection / hand-off payload wins)."""
     utterances: list[Utterance] = []
@@ -68,9 +64,8 @@ def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
     handoff: HandoffPayload | None = None
     goodbye = False
     prompt: tuple[Utterance, ...] = ()
-    payloads = [read_payload(_custom(reply)) for reply in replies]
-    for index, reply in enumerate(replies):
-        payload = payloads[index]
+    for reply in replies:
+        payload = read_payload(_custom(reply))
         if isinstance(payload, MenuPayload):
             menu, collect = payload, None
         elif isinstance(payload, CollectPayload):
@@ -82,8 +77,7 @@ def read_turn(replies: Sequence[Mapping[str, Any]]) -> Turn:
         text = str(reply.get("text") or "").strip()
         if not text:
             continue
-        following = payloads[index + 1] if index + 1 < len(replies) else None
-        asks = _asks(payload) or (not reply.get("custom") and _asks(following))
+        asks = isinstance(payload, MenuPayload | CollectPayload)  # a question: its text is fixed
         utterances.append(Utterance(text, fixed=asks))
         if asks:
             prompt = (utterances[-1],)

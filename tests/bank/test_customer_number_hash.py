@@ -60,8 +60,8 @@ def _verifies_by_customer_number(url: str) -> None:
         line = verifier.caller_line("voice", gentian.phone)
         assert verifier.verify_customer_number(line, gentian.customer_number,
                                                ServiceMenu.ACCOUNTS).verified
-        assert verifier.verify_customer_number(line, "999999999",
-                                               ServiceMenu.ACCOUNTS) == NOT_VERIFIED
+        refused = verifier.verify_customer_number(line, "999999999", ServiceMenu.ACCOUNTS)
+        assert refused == NOT_VERIFIED
     finally:
         sessions.kw["bind"].dispose()
 

@@ -32,6 +32,7 @@ from bot.voice.script import Keys, Speech, Step, cue, send_speech
 from bot.voice.services import VoiceServices, VoiceSettings
 from bot.voice.session import SessionOutcome, VoiceSession
 from bot.voice.tts import Synthesizer
+from bot.voice.vad import VadConfig
 from tests.e2e.conftest import TRUST_KEY
 from tests.voice.conftest import ESPEAK, SOX
 
@@ -50,11 +51,11 @@ def synthesizer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
         yield synth
 
 
-def services(synthesizer: Synthesizer, korean_for_sq: bool = False,
+def services(synthesizer: Synthesizer, korean_for_sq: bool = False, vad: VadConfig | None = None,
              **settings: float) -> VoiceServices:
     models = {"sq": named_model("ko", "sq") if korean_for_sq else None, "en": None}
     return VoiceServices(synthesizer, VoiceSettings(**settings), models=models,
-                         key_words=KOREAN_KEYS if korean_for_sq else None)
+                         key_words=KOREAN_KEYS if korean_for_sq else None, vad=vad)
 
 
 def call(stack: Stack, voice: VoiceServices, steps: Sequence[Step], caller: str | None,
@@ -146,6 +147,34 @@ def test_unrecognized_speech_is_asked_again(stack: Stack, synthesizer: Synthesiz
     assert outcome.turns == (3 if min_confidence == 0.0 else 2)
     assert said(session)[-2:] == ["Më falni, nuk ju kuptova.", menu_for("main").spoken("sq")]
     assert outcome.ended_by == "caller"
+
+
+@pytest.mark.slow
+def test_a_closed_set_answer_ends_without_waiting_for_the_trailing_silence(
+        stack: Stack, synthesizer: Synthesizer) -> None:
+    # free speech would have to be followed by five seconds of quiet; the caller gives one
+    voice = services(synthesizer, korean_for_sq=True, vad=VadConfig(trailing_silence_ms=5000))
+
+    async def run() -> tuple[VoiceSession, RecordingOutput, float]:
+        output = RecordingOutput(8000)
+        assistant = AssistantClient(stack.config.rasa_url, TRUST_KEY)
+        session = VoiceSession(assistant=assistant, output=output, caller_id=ELIRA.phone,
+                               services=voice)
+        events: asyncio.Queue[CallerEvent] = asyncio.Queue()
+        running = asyncio.ensure_future(session.run(events))
+        await cue(session, 0, running)
+        ended = await send_speech(events, korean("이"), 8000, realtime=True)
+        await until(lambda: session.awaiting == "menu:main", 10)
+        events.put_nowait(CallerHangup())
+        await running
+        await assistant.close()
+        return session, output, ended
+
+    session, output, ended = asyncio.run(asyncio.wait_for(run(), 60))
+    assert [line.text for line in session.transcript if line.via == "speech"] == ["이"]
+    reply = min(item.started for item in output.played if item.started >= ended - 1.0)
+    assert reply - ended < 2.0  # well before the 5 s rule: the complete answer ended it
+    assert session.language == "en"
 
 
 def test_silence_takes_albanian_then_reprompts_then_an_agent(stack: Stack,

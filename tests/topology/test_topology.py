@@ -8,6 +8,7 @@ run in file order: the ones that need every part first, then those that kill one
 from __future__ import annotations
 
 import asyncio
+import http.client
 import json
 import os
 import socket
@@ -32,10 +33,28 @@ pytestmark = pytest.mark.topology
 
 
 def tracker_events(cluster: Cluster, sender: str) -> list[dict]:
-    url = (f"{cluster.plan.http_url}/conversations/{sender}/tracker"
-           f"?token={cluster.plan.api_token}")
+    """The conversation's events from the token API of a replica (the edge does not pass it)."""
+    url = (f"http://{cluster.plan.host}:{cluster.plan.rasa_ports[-1]}/conversations/{sender}"
+           f"/tracker?token={cluster.plan.api_token}")
     with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 (loopback)
         return json.loads(response.read())["events"]
+
+
+def request_from(source: str, url: str, method: str, path: str, body: object = None
+                 ) -> tuple[int, bytes]:
+    """One request from the loopback address `source`: its status and body (0: no answer)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30,
+                                            source_address=(source, 0))
+    try:
+        connection.request(method, path, None if body is None else json.dumps(body),
+                           {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        return response.status, response.read()
+    except (OSError, http.client.HTTPException):
+        return 0, b""
+    finally:
+        connection.close()
 
 
 def post(url: str, sender: str, text: str, metadata: dict | None = None) -> list[dict]:
@@ -126,6 +145,69 @@ def test_http_edge_refuses_an_oversized_message(topology: Cluster) -> None:
         post(topology.plan.http_url, f"big-{uuid.uuid4().hex}", "a" * 20_000)
     assert refused.value.code == 413
     assert post(topology.plan.http_url, f"small-{uuid.uuid4().hex}", "/greet")
+
+
+def test_http_edge_passes_only_what_the_public_needs(topology: Cluster) -> None:
+    edge, token = topology.plan.http_url, topology.plan.api_token
+    sender = f"edge-{uuid.uuid4().hex}"
+    # Rasa's token API, even with the right token, is refused from an ordinary address.
+    refused = [("POST", f"/model/parse?token={token}", {"text": "hello"}),
+               ("GET", f"/conversations/{sender}/tracker?token={token}", None),
+               ("POST", f"/conversations/{sender}/messages?token={token}",
+                {"text": "hello", "sender": "user"}),
+               ("GET", f"/status?token={token}", None), ("GET", "/version", None),
+               ("GET", f"/domain?token={token}", None), ("GET", "/", None),
+               ("POST", "/webhooks/rest/webhook/../../model/parse", {"text": "hello"})]
+    for method, path, body in refused:
+        assert request_from("127.0.0.1", edge, method, path, body)[0] == 403, path
+    # A public prefix leads only to the channels' routes: the replica does not resolve "..".
+    assert request_from("127.0.0.1", edge, "POST", "/webchat/../model/parse",
+                        {"text": "hello"})[0] == 404
+    # The same request straight to a replica is served: the edge is what refused it.
+    replica = f"http://{topology.plan.host}:{topology.plan.rasa_ports[-1]}"
+    assert request_from("127.0.0.1", replica, *refused[0])[0] == 200
+    # What the public needs passes: the web chat page and its files, REST, the agent desk.
+    page = request_from("127.0.0.1", edge, "GET", "/webchat/")
+    assert page[0] == 200 and b"socket.io" in page[1]
+    assert request_from("127.0.0.1", edge, "GET", "/webchat/widget.js")[0] == 200
+    assert request_from("127.0.0.1", edge, "GET", "/agent/")[0] == 200
+    status, replies = request_from("127.0.0.1", edge, "POST", "/webhooks/rest/webhook",
+                                   {"sender": sender, "message": "/greet"})
+    assert status == 200 and json.loads(replies)
+    # From an admin network (tests/topology/conftest.py: 127.0.0.3) the token API passes.
+    if "127.0.0.3/32" in topology.plan.admin_networks:
+        status, parsed = request_from("127.0.0.3", edge, *refused[0])
+        assert status == 200 and json.loads(parsed)["text"] == "hello"
+        assert request_from("127.0.0.3", edge, "GET", "/status")[0] == 401  # token still needed
+
+
+def test_http_edge_bounds_connections_and_socketio_sessions_per_source(
+        topology: Cluster) -> None:
+    edge, plan = topology.plan.http_url, topology.plan
+    host, port = plan.host, plan.http_port
+    # One address holding every connection it may (each has had an answer, so the edge has
+    # counted it, and is kept alive): its next one is closed unserved.
+    held = [http.client.HTTPConnection(host, port, timeout=30, source_address=("127.0.0.2", 0))
+            for _ in range(plan.max_connections_per_source)]
+    try:
+        for connection in held:
+            connection.request("GET", "/webchat/")
+            assert connection.getresponse().read()
+        assert request_from("127.0.0.2", edge, "GET", "/webchat/")[0] == 0
+        assert request_from("127.0.0.1", edge, "GET", "/webchat/")[0] == 200  # others served
+    finally:
+        for connection in held:
+            connection.close()
+    deadline = time.monotonic() + 5
+    while request_from("127.0.0.2", edge, "GET", "/webchat/")[0] != 200:
+        assert time.monotonic() < deadline, "the address stays refused after closing"
+        time.sleep(0.2)
+    # New socket.io sessions per minute from one address; its sessions and others' go on.
+    opening = "/socket.io/?EIO=4&transport=polling"
+    statuses = [request_from("127.0.0.4", edge, "GET", opening)[0]
+                for _ in range(plan.session_rate_limit + 1)]
+    assert statuses == [200] * plan.session_rate_limit + [429]
+    assert request_from("127.0.0.1", edge, "GET", opening)[0] == 200
 
 
 def test_calls_through_kamailio_reach_both_workers_and_hear_the_greeting(

@@ -10,7 +10,6 @@ from bot.voice.dialogue import (
     GREETING,
     Dialogue,
     DropSpeech,
-    EndUtterance,
     HangUp,
     Listen,
     Play,
@@ -32,22 +31,20 @@ KOREAN = KeyWords({"sq": {"일": "1", "이": "2", "삼": "3", "사": "4", "오":
 
 
 def menu_reply(name: str, lang: str = "sq") -> list[dict[str, Any]]:
-    """What the action server sends for a voice menu (actions/menus.py), as Rasa REST returns it."""
+    """What the action server sends for a voice menu (actions/menus.py), as the voice channel
+    returns it (bot/channels/voice.py: text and payload in one item)."""
     menu = menu_for(name)
-    return [{"recipient_id": "c", "text": menu.spoken(lang)},
-            {"recipient_id": "c", "custom": {
-                "menu": menu.name, "lang": lang,
-                "keys": {item.key: item.payload for item in menu.items},
-                "default_key": menu.default_key, "speech": menu.spoken(lang)}}]
+    return [{"recipient_id": "c", "text": menu.spoken(lang), "custom": {
+        "menu": menu.name, "lang": lang, "keys": {item.key: item.payload for item in menu.items},
+        "default_key": menu.default_key, "speech": menu.spoken(lang)}}]
 
 
-PIN_REPLY = [{"recipient_id": "c", "text": "Tani vendosni PIN-in 4-shifror të kartës."},
-             {"recipient_id": "c", "custom": {"collect": {"slot": "card_pin", "digits": 4,
-                                                          "secret": True}}}]
+PIN_REPLY = [{"recipient_id": "c", "text": "Tani vendosni PIN-in 4-shifror të kartës.",
+              "custom": {"collect": {"slot": "card_pin", "digits": 4, "secret": True}}}]
 HANDOFF_REPLY = [{"recipient_id": "c", "text": "Po ju lidhim me një agjent."},
                  {"recipient_id": "c", "custom": {"handoff": {"queue": "agent"}}}]
-GOODBYE_REPLY = [{"recipient_id": "c", "text": "Faleminderit. Mirupafshim!"},
-                 {"recipient_id": "c", "custom": {"goodbye": True}}]
+GOODBYE_REPLY = [{"recipient_id": "c", "text": "Faleminderit. Mirupafshim!",
+                  "custom": {"goodbye": True}}]
 
 
 def answered(reply: list[dict[str, Any]], *, hears: bool = False,
@@ -161,9 +158,6 @@ def test_a_star_starts_the_number_again_and_a_timeout_sends_what_was_typed() -> 
 def test_a_spoken_pin_is_sent_as_digits_and_masked_everywhere() -> None:
     dialogue = answered(PIN_REPLY, hears=True, words=KOREAN)
     assert dialogue.on_speech_start(1.0) == []
-    assert dialogue.on_partial("사 이", 1.5) == []  # half the PIN: not complete
-    assert dialogue.on_partial("사 이 일 오", 2.0) == [EndUtterance()]  # all four: end now
-    assert dialogue.on_partial("사 이 일 오", 2.02) == []  # once per utterance
     assert sent(dialogue.on_heard("사 이 일 오", 0.9, 2.1)) == ["4215"]
     caller = [line.text for line in dialogue.transcript if line.who == "caller"]
     assert caller == ["••••", "••••"]  # what was said, and the digits sent
@@ -174,14 +168,16 @@ def test_speech_is_recognized_into_keys_in_the_language_menu() -> None:
     listen = dialogue.on_reply(read_turn(menu_reply("language")), 0.0)[0]
     assert isinstance(listen, Listen) and listen.phrases is not None
     assert {"이", "english", "two"} <= set(listen.phrases)
+    assert listen.closed  # a closed set: a short quiet ends the utterance
     dialogue.on_played(0.0)
-    assert dialogue.on_partial("이", 1.0) == [EndUtterance()]  # a closed set: end at once
     assert sent(dialogue.on_heard("이", 0.8, 1.1)) == ['/choose_language{"language":"en"}']
 
 
 def test_free_speech_waits_for_the_final_and_a_low_confidence_is_a_no_match() -> None:
     dialogue = answered(menu_reply("main"), hears=True)
-    assert dialogue.on_partial("dy", 1.0) == []  # the main menu takes free speech
+    listen = dialogue.on_reply(read_turn(menu_reply("main")), 0.0)[0]
+    assert listen == Listen(None) and not listen.closed  # the main menu takes free speech
+    dialogue.on_played(0.0)
     actions = dialogue.on_heard("dua bilancin", 0.1, 1.5)
     sorry = Utterance(NOT_UNDERSTOOD["sq"], fixed=True)
     assert actions == [Play((sorry, *read_turn(menu_reply("main")).prompt), "sq", True)]
@@ -221,3 +217,86 @@ def test_the_caller_hanging_up_ends_it() -> None:
     assert dialogue.on_hangup() == [StopPlayback()]
     assert dialogue.outcome is not None and dialogue.outcome.ended_by == "caller"
     assert dialogue.deadline is None
+
+
+CARD_REPLY = [{"recipient_id": "c", "text": "Vendosni 16 shifrat e kartës.",
+               "custom": {"collect": {"slot": "card_number", "digits": 16, "secret": True}}}]
+CUSTOMER_REPLY = [{"recipient_id": "c", "text": "Vendosni numrin e klientit.",
+                   "custom": {"collect": {"slot": "customer_number", "digits": 9,
+                                          "secret": False}}}]
+
+
+def test_a_card_number_said_in_groups_is_gathered_across_utterances() -> None:
+    dialogue = answered(CARD_REPLY, hears=True, words=KOREAN)
+    listen = dialogue.on_reply(read_turn(CARD_REPLY), 0.0)[0]
+    assert isinstance(listen, Listen)
+    assert set(listen.phrases or ()) == {"일", "이", "삼", "사", "오"}  # the digits grammar
+    dialogue.on_played(0.0)
+    groups = ["사 이 일 오", "일 일 일 일", "이 이 이 이"]
+    for at, group in enumerate(groups, start=1):
+        assert dialogue.on_heard(group, 0.9, at + 0.1) == []  # kept, waiting for more
+        assert dialogue.deadline == at + 0.1 + SETTINGS.inter_digit_timeout
+    assert sent(dialogue.on_heard("삼 삼 삼 삼", 0.9, 4.1)) == ["4215111122223333"]
+    assert [t.text for t in dialogue.transcript if t.via == "digits"] == ["•" * 16]
+
+
+def test_a_spoken_customer_number_is_not_secret_and_a_no_match_asks_again() -> None:
+    dialogue = answered(CUSTOMER_REPLY, hears=True, words=KOREAN)
+    actions = dialogue.on_heard("", 0.0, 1.0)  # speech heard, nothing recognized
+    assert isinstance(actions[0], Play) and actions[0].utterances[0].text == NOT_UNDERSTOOD["sq"]
+    dialogue.on_played(2.0)
+    assert dialogue.on_heard("사 사 사 사", 0.9, 3.0) == []
+    assert sent(dialogue.on_heard("오 오 오 오 오", 0.9, 4.0)) == ["444455555"]
+    assert [t.text for t in dialogue.transcript if t.via == "digits"] == ["444455555"]
+
+
+def test_a_keypad_only_line_answers_speech_at_a_pin_prompt_with_the_keys_notice() -> None:
+    dialogue = answered(PIN_REPLY)  # no recognizer
+    dialogue.on_key("4", 1.0)
+    assert dialogue.on_speech_start(2.0) == []  # nothing playing; the digit timers stay
+    assert dialogue.deadline == 1.0 + SETTINGS.inter_digit_timeout
+    actions = dialogue.on_speech_end(3.0)
+    assert isinstance(actions[0], Play)
+    assert [u.text for u in actions[0].utterances][0] == KEYS_ONLY["sq"]
+    dialogue.on_played(6.0)
+    for at, key in enumerate("3958", start=7):  # the PIN keyed whole, from its first digit
+        actions = dialogue.on_key(key, float(at))
+    assert sent(actions) == ["3958"]
+
+
+def test_speech_over_a_prompt_cuts_it_and_on_a_keypad_only_line_is_told_once() -> None:
+    dialogue = Dialogue(SETTINGS, KeyWords.default(), "en")
+    dialogue.start(0.0)
+    dialogue.on_reply(read_turn(menu_reply("main", "en")), 0.0)  # playing, no recognizer
+    assert dialogue.on_speech_start(0.5) == [StopPlayback()]  # barge-in without a model
+    actions = dialogue.on_speech_end(2.0)
+    assert isinstance(actions[0], Play) and actions[0].utterances[0].text == KEYS_ONLY["en"]
+    assert actions[0].utterances[1:] == read_turn(menu_reply("main", "en")).prompt
+
+
+def test_closed_sets_are_the_digit_strings_and_the_language_menu() -> None:
+    def listen_for(reply: list[dict[str, Any]]) -> Listen:
+        dialogue = answered(reply, hears=True, words=KOREAN)
+        action = dialogue.on_reply(read_turn(reply), 1.0)[0]
+        assert isinstance(action, Listen)
+        return action
+
+    assert listen_for(menu_reply("language")).closed
+    assert listen_for(PIN_REPLY).closed and listen_for(CUSTOMER_REPLY).closed
+    assert not listen_for(menu_reply("main")).closed  # free speech: the trailing silence rule
+    assert not listen_for(menu_reply("individual")).closed
+
+
+def test_a_key_word_said_in_a_menu_is_that_key_and_the_language_follows_the_menu() -> None:
+    dialogue = answered(menu_reply("main"), hears=True)
+    assert sent(dialogue.on_heard("një", 0.9, 1.0)) == ["/individual_customer"]
+    actions = dialogue.on_reply(read_turn(menu_reply("individual", "en")), 1.1)
+    assert actions[0] == UseLanguage("en") and dialogue.language == "en"
+
+
+def test_what_is_heard_during_a_handoff_is_ignored_and_nothing_waits_while_playing() -> None:
+    dialogue = answered(menu_reply("main"), hears=True)
+    dialogue.on_reply(read_turn(HANDOFF_REPLY), 1.0)
+    assert dialogue.deadline is None  # playing: no timer runs
+    assert dialogue.on_heard("një", 0.9, 1.5) == []
+    assert dialogue.on_speech_end(1.6) == []

@@ -23,11 +23,11 @@ from bot.voice.tts import Synthesizer
 from bot.voice.turns import read_turn
 from tests.support import free_port
 
-MENU_REPLY = [
-    {"recipient_id": "x", "text": "Menuja kryesore. Shtypni 0 për ...", "buttons": []},
-    {"recipient_id": "x", "custom": {"menu": "main", "lang": "sq",
-                                     "keys": {"0": "/lost_card", "1": "/individual_customer"},
-                                     "default_key": None, "speech": "Menuja kryesore."}},
+MENU_REPLY = [  # as the voice channel returns it: text and payload in one item
+    {"recipient_id": "x", "text": "Menuja kryesore. Shtypni 0 për ...",
+     "custom": {"menu": "main", "lang": "sq",
+                "keys": {"0": "/lost_card", "1": "/individual_customer"},
+                "default_key": None, "speech": "Menuja kryesore."}},
 ]
 
 
@@ -45,17 +45,25 @@ def test_a_read_out_is_rendered_per_turn_and_the_menu_after_it_is_the_prompt() -
 
 
 def test_collect_and_handoff_and_goodbye() -> None:
-    collect = read_turn([{"text": "Tani vendosni PIN-in 4-shifror të kartës."},
-                         {"custom": {"collect": {"slot": "card_pin", "digits": 4,
+    collect = read_turn([{"text": "Tani vendosni PIN-in 4-shifror të kartës.",
+                          "custom": {"collect": {"slot": "card_pin", "digits": 4,
                                                  "secret": True}}}])
     assert collect.collect is not None and collect.collect.digits == 4 and collect.collect.secret
     assert collect.utterances[0].fixed
     handoff = read_turn([{"text": "Po ju lidhim me një agjent."},
                          {"custom": {"handoff": {"queue": "agent", "id": 7}}}])
     assert handoff.handoff is not None and handoff.handoff.queue == "agent"
-    goodbye = [{"text": "Thank you for calling BKT. Goodbye!"}, {"custom": {"goodbye": True}}]
+    goodbye = [{"text": "Thank you for calling BKT. Goodbye!", "custom": {"goodbye": True}}]
     assert read_turn(goodbye).goodbye
-    assert not read_turn(goodbye[:1]).goodbye
+    assert not read_turn([{"text": "Thank you for calling BKT. Goodbye!"}]).goodbye
+
+
+def test_a_reply_is_read_whole_never_joined_to_the_next_by_position() -> None:
+    # a sentence with no payload stays a per-turn sentence even if a payload item follows it
+    turn = read_turn([{"text": "Balanca është njëqind lekë."},
+                      {"custom": {"collect": {"slot": "card_pin", "digits": 4, "secret": True}}}])
+    assert [u.fixed for u in turn.utterances] == [False]
+    assert turn.collect is not None
 
 
 def test_spoken_keys_and_digits() -> None:
