@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
+from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from bot.bank.access import CallerLine, Channel
 from bot.bank.verification import Verifier
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES, Lang
+from bot.nlu.language_id import language_of
 
 KEY_DISPATCHERS = frozenset({"action_menu_key", "action_navigate"})
 
@@ -16,6 +22,45 @@ KEY_DISPATCHERS = frozenset({"action_menu_key", "action_navigate"})
 def language(tracker: Tracker) -> Lang:
     value = tracker.get_slot("language")
     return value if value in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_to_answer_in(tracker: Tracker) -> Lang | None:
+    """The language to switch to before answering the caller's last message, if any.
+
+    Until the caller chooses a language (a key, a button, "English please", the web chat's
+    switch: slot `language_chosen`), each message written or spoken in words is answered in its
+    own language, as the NLU found it (bot.nlu.language_id). Keys, digits, button payloads and
+    text too short to tell have no language: the conversation keeps its own (Albanian unless
+    chosen otherwise), and so does everything after a choice.
+    """
+    if tracker.get_slot("language_chosen"):
+        return None
+    message = tracker.latest_message or {}
+    if str(message.get("text") or "").startswith("/"):
+        return None
+    found = language_of(message)
+    return found if found is not None and found != language(tracker) else None
+
+
+class AnswerAction(Action, ABC):
+    """An action that answers the caller's message, in the caller's language.
+
+    When the message is in another language than the conversation's and the caller has chosen
+    none yet, the language is switched first and the action runs again: the responses an action
+    utters are worded by Rasa from the conversation's slots as they were when it started.
+    """
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[dict[str, Any]]:
+        lang = language_to_answer_in(tracker)
+        if lang is not None:
+            return [SlotSet("language", lang), FollowupAction(self.name())]
+        return await self.answer(dispatcher, tracker, domain)
+
+    @abstractmethod
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> list[dict[str, Any]]:
+        """What the action says and does, in the conversation's language."""
 
 
 def is_voice(tracker: Tracker) -> bool:

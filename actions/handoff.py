@@ -15,13 +15,14 @@ import asyncio
 import hashlib
 from typing import Any
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
-from actions.conversation import is_voice, language, latest_intent
+from actions.conversation import AnswerAction, is_voice, language, latest_intent
+from actions.presentation import reference as said_reference
 from bot.payloads import HandoffPayload, HandoffQueue
 from bot.security.redaction import mask_digits
 
@@ -105,12 +106,12 @@ async def hand_off(dispatcher: CollectingDispatcher, tracker: Tracker, queue: Ha
     return [SlotSet("handoff_queue", payload.queue.value)]
 
 
-class ActionHandoff(Action):
+class ActionHandoff(AnswerAction):
     def name(self) -> str:
         return "action_handoff"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> list[dict[str, Any]]:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> list[dict[str, Any]]:
         return await answer_handoff(latest_intent(tracker), dispatcher, tracker)
 
 
@@ -130,7 +131,9 @@ async def answer_handoff(intent: str | None, dispatcher: CollectingDispatcher,
             summary="complaint reported through the assistant; details taken by the agent",
             request_key=request_key(tracker, "complaint", "complaint_reference"),
         )
-        dispatcher.utter_message(response="utter_complaint_recorded", reference=reference)
+        dispatcher.utter_message(
+            response="utter_complaint_recorded",
+            reference=said_reference(reference, language(tracker), is_voice(tracker)))
         events.append(SlotSet("complaint_reference", reference))
         extra["complaint_reference"] = reference
     else:

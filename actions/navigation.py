@@ -10,7 +10,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.conversation import latest_entity, latest_intent
+from actions.conversation import AnswerAction, latest_entity, latest_intent
 from actions.handoff import answer_handoff
 from actions.intent_routing import action_for_intent
 from actions.menus import current_menu, offered_menu, present
@@ -25,14 +25,14 @@ TARGET_MENU = {
 }
 
 
-class ActionNavigate(Action):
+class ActionNavigate(AnswerAction):
     """Show the menu the caller asked for: a named menu, the previous one, or the same again."""
 
     def name(self) -> str:
         return "action_navigate"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: DomainDict) -> Events:
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     domain: DomainDict) -> Events:
         return await navigate(latest_intent(tracker), dispatcher, tracker)
 
 
@@ -73,7 +73,8 @@ def set_language(lang: str | None, dispatcher: CollectingDispatcher, tracker: Tr
     lang = lang if lang in LANGUAGES else "sq"
     here = current_menu(tracker)
     target = "main" if here == "language" else here
-    return [SlotSet("language", lang), *present(target, dispatcher, tracker, lang)]
+    return [SlotSet("language", lang), SlotSet("language_chosen", True),
+            *present(target, dispatcher, tracker, lang)]
 
 
 class ActionMenuKey(Action):

@@ -28,6 +28,7 @@ REQUESTS: Mapping[str, Request] = MappingProxyType({
     "check_balance": Request(ServiceMenu.ACCOUNTS, Service.LINKED_BALANCE),
     "check_all_balances": Request(ServiceMenu.ACCOUNTS, Service.ALL_BALANCES),
     "request_statement": Request(ServiceMenu.ACCOUNTS, Service.STATEMENT_EMAIL),
+    "balances_email": Request(ServiceMenu.ACCOUNTS, Service.BALANCES_EMAIL),
 })
 # How to identify for the accounts menu (spec 4.2.2), or "I have no card".
 METHOD_CHOICES = frozenset({"verify_with_card", "verify_with_customer_number", "no_card"})

@@ -21,7 +21,8 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.backend import backend
-from actions.conversation import attempts, caller_line
+from actions.conversation import attempts, caller_line, is_voice, language
+from actions.presentation import figure
 from actions.verification_state import (
     CARD_TOKEN_SLOT,
     FAILED,
@@ -56,7 +57,9 @@ def _retry(tracker: Tracker, dispatcher: CollectingDispatcher, response: str,
     left = backend().settings.max_attempts - used
     if left <= 0:
         return {**_give_up(form_slots), "verification_attempts": used}
-    dispatcher.utter_message(response=response, attempts_left=left, **values)
+    dispatcher.utter_message(response=response,
+                             attempts_left=figure(left, language(tracker), is_voice(tracker)),
+                             **values)
     return {**reask, "verification_attempts": used}
 
 

@@ -48,6 +48,7 @@ class Menu:
     default_key: str | None = None
     readout: bool = False
     announce_items: bool = True
+    spoken_prompt: Mapping[str, str] | None = None  # said instead of `prompt` on the phone
 
     def item(self, key: str) -> MenuItem | None:
         return next((item for item in self.items if item.key == key), None)
@@ -62,11 +63,14 @@ class Menu:
         return replace(self, items=tuple(i for i in self.items if i.intent not in intents))
 
     def spoken(self, lang: str) -> str:
-        """The prompt as the phone line says it: "Shtypni 1 për ..." / "Press 1 for ..."."""
-        parts = [self.prompt[lang]] if self.prompt.get(lang) else []
-        if self.announce_items:
-            parts += [f"{PRESS_WORDS[lang]} {key_word(item.key, lang)} {item.say[lang]}."
-                      for item in self.items]
+        """The prompt as the phone line says it: "Shtypni 1 për ..., 2 për ..." / "Press 1 for
+        ..., 2 for ...": "press" once, the items as one list (a caller hears it in seconds)."""
+        said = self.prompt if self.spoken_prompt is None else self.spoken_prompt
+        parts = [said[lang]] if said.get(lang) else []
+        if self.announce_items and self.items:
+            listed = ", ".join(f"{key_word(item.key, lang)} {item.say[lang]}"
+                               for item in self.items)
+            parts.append(f"{PRESS_WORDS[lang]} {listed}.")
         return " ".join(parts)
 
     def buttons(self, lang: str) -> list[dict[str, str]]:
@@ -102,6 +106,8 @@ def parse_menus(document: Mapping) -> dict[str, Menu]:
             default_key=raw.get("default"),
             readout=bool(raw.get("readout", False)),
             announce_items=bool(raw.get("announce_items", True)),
+            spoken_prompt=(None if raw.get("spoken_prompt") is None
+                           else dict(raw["spoken_prompt"])),
         )
         _check(menu)
         menus[name] = menu
@@ -112,6 +118,8 @@ def parse_menus(document: Mapping) -> dict[str, Menu]:
 
 
 def _check(menu: Menu) -> None:
+    if menu.spoken_prompt is not None and set(menu.spoken_prompt) != set(LANGUAGES):
+        raise ValueError(f"menu {menu.name!r}: spoken_prompt needs exactly {sorted(LANGUAGES)}")
     keys = menu.keys()
     if len(set(keys)) != len(keys):
         raise ValueError(f"menu {menu.name!r}: a key is used twice")

@@ -9,20 +9,27 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+import yaml
+
 from bot.config import PROJECT_ROOT
+from bot.designer.parity import chosen_variations
 from bot.ops.stack import free_port
 from bot.security.trust import signed_message_metadata
 
-__all__ = ["Conversation", "free_port", "run_bot"]
+__all__ = ["Conversation", "all_responses", "free_port", "response_text", "run_bot", "start_in",
+           "verify_with_card"]
 
 
-def run_bot(*args: str, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """`python -m bot ARGS` as an operator runs it; output captured, exit status not checked."""
+def run_bot(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
+            typed: str = "") -> subprocess.CompletedProcess[str]:
+    """`python -m bot ARGS` as an operator runs it, `typed` on its standard input; output
+    captured, exit status not checked."""
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=PROJECT_ROOT, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+                          input=typed, capture_output=True, text=True, timeout=timeout,
+                          check=False)
 
 
 @dataclass
@@ -75,3 +82,39 @@ class Conversation:
 
     def buttons(self) -> list[str]:
         return [button["title"] for reply in self.replies for button in reply.get("buttons", [])]
+
+
+def start_in(conversation: Conversation, language_key: str) -> None:
+    """From the welcome to the main menu, choosing the language by key (1 sq, 2 en)."""
+    conversation.say("/greet")
+    assert conversation.custom("menu") == "language"
+    conversation.say(language_key)
+    assert conversation.custom("menu") == "main"
+
+
+def verify_with_card(conversation: Conversation, number: str, pin: str) -> None:
+    if conversation.custom("menu") == "accounts_method":  # every caller is offered 1 / 2
+        conversation.say("1")
+    assert conversation.custom("collect")["slot"] == "card_number"
+    conversation.say(number)
+    assert conversation.custom("collect")["slot"] == "card_pin"
+    conversation.say(pin)
+
+
+@lru_cache(maxsize=1)
+def all_responses() -> dict[str, list[dict[str, Any]]]:
+    """Every response of the domain and the FAQ answers, as written in the YAML files."""
+    responses: dict[str, Any] = {}
+    for path in (PROJECT_ROOT / "domain.yml", PROJECT_ROOT / "data" / "faq" / "responses.yml"):
+        responses.update(yaml.safe_load(path.read_text(encoding="utf-8"))["responses"])
+    return responses
+
+
+def response_text(name: str, lang: str, mode: str = "text", **values: Any) -> str:
+    """What the assistant says for response `name` in `lang` on the `mode` channel ("text":
+    web chat and REST, "voice": the phone), as Rasa chooses the variation; slots filled from
+    `values` (left as "{slot}" without values)."""
+    variations = all_responses()[name]
+    (index,) = chosen_variations(variations, lang, mode)
+    text = str(variations[index]["text"])
+    return text.format(**values) if values else text

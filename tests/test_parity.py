@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bot.config import PROJECT_ROOT
 from bot.designer.parity import (
+    ambiguous_variations,
     check_project,
     intents_with_examples,
     missing_menu_languages,
@@ -36,6 +37,26 @@ def test_a_variation_conditioned_on_another_slot_is_not_a_language() -> None:
         "utter_x": [{"text": "Zë", "condition": other}, {"text": "Voice", "condition": EN}]
     }
     assert missing_response_languages(responses) == ["response utter_x: no sq variation"]
+
+
+def test_a_spoken_form_must_leave_exactly_one_variation_per_language_and_channel() -> None:
+    def when(lang: str, mode: str) -> list[dict[str, str]]:
+        return [{"type": "slot", "name": "language", "value": lang},
+                {"type": "slot", "name": "output_mode", "value": mode}]
+
+    responses = {
+        "utter_right": [{"text": "(0)4 22"},
+                        {"text": "zero katër", "condition": when("sq", "voice")},
+                        {"text": "(0)4 22", "condition": when("en", "text")},
+                        {"text": "zero four", "condition": when("en", "voice")}],
+        # the English written form conditioned on the language only: voice callers would hear
+        # either form at random, and the spoken one would reach the chat too
+        "utter_loose": [{"text": "(0)4 22"},
+                        {"text": "zero katër", "condition": when("sq", "voice")},
+                        {"text": "(0)4 22", "condition": EN},
+                        {"text": "zero four", "condition": when("en", "voice")}],
+    }
+    assert ambiguous_variations(responses) == ["response utter_loose: 2 variations for en voice"]
 
 
 def test_a_menu_label_missing_a_language_is_reported() -> None:

@@ -18,8 +18,9 @@ Rules applied by `decide`, in this order (the first that matches wins):
    number + PIN from any line, of a card the customer holds active. Otherwise nothing
    (`METHOD_NOT_ALLOWED`). A web user never has caller ID and so never an own number.
 4. Services (spec 2, rows 1 to 5):
-   - accounts menu: balances in all currencies and statements by email, always; the balance of
-     the account linked to the debit card only for a holder of an active debit card (rows 1, 2,
+   - accounts menu: balances in all currencies (read out, or by email when the list is long:
+     issue 15, `FOLLOW_UP_SERVICES`) and statements by email, always; the balance of the account
+     linked to the debit card only for a holder of an active debit card (rows 1, 2,
      5: "if any"; resolution R2: a customer without a card has no linked account, row 3);
    - card menu: only after card number + PIN, and only for a holder of an active credit card,
      verified with any of their active cards (rows 1, 4; seed 004 3.1.a "numrat e kartës së
@@ -93,6 +94,7 @@ class Service(StrEnum):
     LINKED_BALANCE = "linked_balance"
     ALL_BALANCES = "all_balances"
     STATEMENT_EMAIL = "statement_email"
+    BALANCES_EMAIL = "balances_email"  # the balances in all currencies, sent instead of read
 
 
 class Refusal(StrEnum):
@@ -119,7 +121,14 @@ MENU_SERVICES: Mapping[ServiceMenu, tuple[Service, ...]] = MappingProxyType(
         ),
     }
 )
-EMAIL_SERVICES = frozenset({Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL})
+# Services offered inside another's answer rather than as a key of the menu: a long list of
+# balances is summarised first and may be sent by email instead of read out (issue 15).
+FOLLOW_UP_SERVICES: Mapping[Service, tuple[Service, ...]] = MappingProxyType(
+    {Service.ALL_BALANCES: (Service.BALANCES_EMAIL,)}
+)
+EMAIL_SERVICES = frozenset(
+    {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL, Service.BALANCES_EMAIL}
+)
 # Refusals of a service that take it out of the menu (R2: no linked-account item without a debit
 # card); other refusals (no email) are told when the caller chooses the item.
 NOT_OFFERED = frozenset({Refusal.NO_LINKED_ACCOUNT})
@@ -240,12 +249,18 @@ def _proof_accepted(proof: Proof, customer: CustomerFacts, status: LineStatus) -
     return customer.has_credit_card or customer.has_debit_card
 
 
+def _with_follow_ups(menu: ServiceMenu) -> tuple[Service, ...]:
+    return tuple(service for item in MENU_SERVICES[menu]
+                 for service in (item, *FOLLOW_UP_SERVICES.get(item, ())))
+
+
 def _services(customer: CustomerFacts, proof: Proof) -> frozenset[Service]:
-    """The accounts services, the card services after card + PIN for a credit-card holder;
-    without those this customer can never have (R2), which are not even offered."""
-    services = set(MENU_SERVICES[ServiceMenu.ACCOUNTS])
+    """The accounts services, the card services after card + PIN for a credit-card holder (each
+    with its follow-ups); without those this customer can never have (R2), which are not even
+    offered."""
+    services = set(_with_follow_ups(ServiceMenu.ACCOUNTS))
     if proof.method is Method.CARD_PIN and customer.has_credit_card:
-        services.update(MENU_SERVICES[ServiceMenu.CARD])
+        services.update(_with_follow_ups(ServiceMenu.CARD))
     return frozenset(s for s in services if service_refusal(customer, s) not in NOT_OFFERED)
 
 

@@ -37,6 +37,24 @@ CARD_BODY = {
     "latest statement ({count}).\n\nBKT",
 }
 BALANCE_LINE = {"sq": "Balanca në dispozicion: {amount}", "en": "Available balance: {amount}"}
+BALANCES_SUBJECT = {
+    "sq": "Balancat e llogarive tuaja",
+    "en": "The balances of your accounts",
+}
+BALANCES_BODY = {
+    "sq": "I/E nderuar klient,\n\nBalancat në dispozicion të llogarive tuaja ({count}), edhe në "
+    "bashkëngjitje:\n{balances}\n\nBKT",
+    "en": "Dear customer,\n\nThe available balances of your accounts ({count}), also "
+    "attached:\n{balances}\n\nBKT",
+}
+ACCOUNT_KIND = {
+    "sq": {"current": "rrjedhëse", "savings": "kursimi"},
+    "en": {"current": "current", "savings": "savings"},
+}
+BALANCES_HEADERS = {
+    "sq": ("Llogaria", "Lloji", "Balanca në dispozicion", "Monedha"),
+    "en": ("Account", "Kind", "Available balance", "Currency"),
+}
 
 
 def transactions_csv(transactions: Iterable, lang: Lang) -> bytes:
@@ -73,3 +91,20 @@ def card_transactions_email(address: str, transactions: Sequence, lang: Lang) ->
     attachment = Attachment("card-transactions.csv", transactions_csv(transactions, lang))
     return address, CARD_SUBJECT[lang], body, (attachment,)
 
+
+def balances_email(address: str, accounts: Sequence, lang: Lang) -> EmailParts:
+    """Every account's available balance, exact to the minor unit, in the body and as CSV."""
+    balances = "\n".join(
+        f"{ACCOUNT_KIND[lang][str(a.kind)]} {a.currency}: "
+        f"{write_amount(a.available_balance, a.currency, lang)}"
+        for a in accounts
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(BALANCES_HEADERS[lang])
+    for a in accounts:
+        writer.writerow((a.account_number, ACCOUNT_KIND[lang][str(a.kind)],
+                         f"{a.available_balance:.2f}", a.currency))
+    attachment = Attachment("balances.csv", buffer.getvalue().encode("utf-8-sig"))
+    body = BALANCES_BODY[lang].format(count=len(accounts), balances=balances)
+    return address, BALANCES_SUBJECT[lang], body, (attachment,)

@@ -1,10 +1,12 @@
 """Language parity: everything the assistant says or understands exists in Albanian and English.
 
 Albanian is the line's default language, so a response's Albanian text is its unconditional
-variation and the English text is the one conditioned on `language == en`. A gap shows up only
-when a caller picks the other language, which is why this is checked before training instead of
-found in a call. The checks are pure functions over parsed YAML so that tests can feed them small
-documents; `check_project()` applies them to the real files.
+variation and the English text is the one conditioned on `language == en`. A response with
+figures has a written form for the chat and a spoken one for the phone (conditioned on the
+`output_mode` slot too). A gap shows up only when a caller picks the other language or channel,
+which is why this is checked before training instead of found in a call. The checks are pure
+functions over parsed YAML so that tests can feed them small documents; `check_project()`
+applies them to the real files.
 """
 
 from __future__ import annotations
@@ -48,6 +50,36 @@ def missing_response_languages(responses: Mapping[str, Any]) -> list[str]:
     return problems
 
 
+MODES = ("text", "voice")  # the `output_mode` slot: web chat and REST, or the voice gateway
+
+
+def _matches(variation: Mapping[str, Any], slots: Mapping[str, str]) -> bool:
+    return all(condition.get("type") == "slot"
+               and slots.get(str(condition.get("name"))) == str(condition.get("value"))
+               for condition in variation.get("condition") or [])
+
+
+def chosen_variations(variations: list[Mapping[str, Any]], lang: str, mode: str) -> list[int]:
+    """The variations Rasa chooses among for `lang` and `mode` (indices): the conditioned ones
+    that match the slots if any, else the unconditional ones."""
+    slots = {"language": lang, "output_mode": mode}
+    conditioned = [i for i, v in enumerate(variations) if v.get("condition") and _matches(v, slots)]
+    return conditioned or [i for i, v in enumerate(variations) if not v.get("condition")]
+
+
+def ambiguous_variations(responses: Mapping[str, Any]) -> list[str]:
+    """One line per response and (language, mode) for which Rasa would not find exactly one
+    variation: none (nothing said) or several (a random one said: a spoken form in the chat)."""
+    problems = []
+    for name, variations in responses.items():
+        for lang in PAIR:
+            for mode in MODES:
+                found = chosen_variations(list(variations or []), lang, mode)
+                if len(found) != 1:
+                    problems.append(f"response {name}: {len(found)} variations for {lang} {mode}")
+    return problems
+
+
 def missing_menu_languages(menus: Mapping[str, Any]) -> list[str]:
     """Menu items without a title/say in both languages, and menus with an empty prompt.
 
@@ -87,7 +119,8 @@ def check_project(root: Path = PROJECT_ROOT) -> tuple[list[str], dict[str, int]]
     responses = dict(_load(root / "domain.yml").get("responses") or {})
     responses.update(_load(root / "data" / "faq" / "responses.yml").get("responses") or {})
     menus = _load(root / "menus.yml").get("menus") or {}
-    problems = missing_response_languages(responses) + missing_menu_languages(menus)
+    problems = (missing_response_languages(responses) + ambiguous_variations(responses)
+                + missing_menu_languages(menus))
 
     def examples(path: Path) -> set[str]:
         return intents_with_examples(_load(path).get("nlu") or [])

@@ -82,17 +82,13 @@ def cmd_talk(args: argparse.Namespace) -> int:
     rasa_url = getattr(args, "rasa_url", None)
     if rasa_url is not None:
         return asyncio.run(talk_to(rasa_url, args))
-    from bot.ops.commands import prepared_stack
+    from bot.ops.commands import assistant_for
 
-    stack = prepared_stack()
     try:
-        print("starting the assistant (Rasa server, action server, mail sink)...", flush=True)
-        stack.start()
-        return asyncio.run(talk_to(stack.config.rasa_url, args))
+        with assistant_for("bot talk") as url:
+            return asyncio.run(talk_to(url, args))
     except KeyboardInterrupt:
         return 0
-    finally:
-        stack.stop()
 
 
 def _add_talk_command(commands: argparse._SubParsersAction) -> None:
@@ -107,7 +103,8 @@ def _add_talk_command(commands: argparse._SubParsersAction) -> None:
     talk.add_argument("--caller", metavar="E164", help="caller ID (default: withheld)")
     talk.add_argument("--output", metavar="WAV", help="write what the assistant said here")
     talk.add_argument("--rasa-url", metavar="URL",
-                      help="a running assistant (default: start one for this call)")
+                      help="the assistant to call (default: the one `bot run` serves, else one "
+                           "started for this call on free ports)")
     talk.add_argument("--barge-in", action="store_true",
                       help="live: keep the microphone open while the assistant speaks")
     talk.set_defaults(handler=cmd_talk)

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -23,6 +26,8 @@ from bot.ops.stack import (
     VENV_BIN,
     Stack,
     StackConfig,
+    free_port,
+    http_answers,
     latest_model,
     rasa_environment,
     stop_on_sigterm,
@@ -106,7 +111,7 @@ def stack_config(settings: Settings) -> StackConfig:
         database_url=settings.database_url,
         tracker_db=settings.tracker_db_url,
         model=model,
-        rasa_port=int(os.environ.get("BOT_RASA_PORT", "5005")),
+        rasa_port=configured_rasa_port(),
         action_port=settings.action_port,
         smtp_port=settings.smtp_port,
         smtp_host=settings.smtp_host,
@@ -160,17 +165,53 @@ def run() -> int:
         stack.stop()
 
 
-def chat() -> int:
-    """A conversation in this terminal: action server and SMTP sink, then Rasa's shell."""
-    stack = prepared_stack()
-    config = stack.config
+def configured_rasa_port() -> int:
+    """Where `bot run` serves the assistant (`BOT_RASA_PORT`, default 5005)."""
+    return int(os.environ.get("BOT_RASA_PORT", "5005"))
+
+
+def running_assistant(port: int | None = None) -> str | None:
+    """The URL of an assistant answering on loopback at `port` (default: `bot run`'s), if any:
+    its REST channel says so."""
+    url = f"http://127.0.0.1:{port or configured_rasa_port()}"
+    return url if http_answers(f"{url}/webhooks/rest/", needs='"ok"') else None
+
+
+@contextmanager
+def assistant_for(command: str) -> Iterator[str]:
+    """The assistant an operator command talks to: the one `bot run` serves, when it runs;
+    otherwise one started for this command alone on free loopback ports (never the ports a
+    `bot run` would take) and stopped at the end. Says which, on the terminal."""
+    url = running_assistant()
+    if url is not None:
+        print(f"{command}: using the assistant already running at {url} (nothing started)",
+              flush=True)
+        yield url
+        return
+    settings = Settings.from_env()
+    prepare(settings)
+    stop_on_sigterm()
+    config = stack_config(settings)
+    config = replace(config, rasa_port=free_port(), action_port=free_port(),
+                     smtp_port=free_port() if config.start_smtp_sink else config.smtp_port)
+    stack = Stack(config)
+    print(f"{command}: no assistant at http://127.0.0.1:{configured_rasa_port()}; starting one "
+          f"for this {command.split()[-1]} on free loopback ports (Rasa {config.rasa_url}, "
+          f"actions :{config.action_port}, mail -> {config.mail_dir}; logs in "
+          f"{config.log_dir}); it stops when you leave", flush=True)
     try:
-        stack.start_helpers()
-        return subprocess.run(
-            [str(VENV_BIN / "python"), "-m", "bot.ops.rasa_server", "shell", "--model",
-             str(config.model), "--endpoints", "endpoints.yml"],
-            cwd=PROJECT_ROOT, env=config.environment()).returncode
-    except KeyboardInterrupt:
-        return 0
+        stack.start()
+        yield config.rasa_url
     finally:
         stack.stop()
+
+
+def chat() -> int:
+    """A text conversation in this terminal, with the running assistant or one of its own."""
+    from bot.ops.terminal_chat import chat as chat_over_rest
+
+    try:
+        with assistant_for("bot chat") as url:
+            return chat_over_rest(url)
+    except KeyboardInterrupt:
+        return 0

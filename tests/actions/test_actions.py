@@ -20,14 +20,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import backend as backend_module
 from actions.handoff import ActionHandoff
 from actions.intent_routing import RULES_FILE
-from actions.navigation import ANSWERED_HERE, ActionMenuKey
+from actions.navigation import ANSWERED_HERE, ActionMenuKey, ActionNavigate, ActionSetLanguage
 from actions.presentation import currency
+from actions.reply import ActionReply
 from actions.services import ActionService
 from actions.session import ActionSessionStart
 from actions.verification import ValidateCardForm, ValidateCustomerNumberForm
 from bot.bank.access import CardKind
 from bot.bank.db import init_database
 from bot.bank.demo import DEMO_UNKNOWN_CARD, demo_customer
+from bot.menus import menu_for
 from bot.security.trust import signed_caller_metadata
 
 CARD_KEY = bytes.fromhex("22" * 32)
@@ -224,12 +226,13 @@ def test_r2_no_card_customer_is_not_offered_the_linked_balance() -> None:
     events, dispatcher = run(ActionService(), tracker(slots, intent="account_info"))
     menu = _menu_message(dispatcher)
     assert "1" not in menu["custom"]["keys"] and {"2", "3"} <= set(menu["custom"]["keys"])
-    assert "linked" not in menu["custom"]["speech"] and "linked" not in menu["text"]
+    assert "debit" not in menu["custom"]["speech"] and "debit" not in menu["text"]
+    assert "debit" in menu_for("accounts").spoken("en")  # what the others hear
     assert all(not b["title"].startswith("1 ") for b in menu["buttons"])
-    assert slots_of(events)["allowed_services"] == ["all_balances", "statement_email"]
+    allowed = ["all_balances", "balances_email", "statement_email"]
+    assert slots_of(events)["allowed_services"] == allowed
     # the key that is not offered is an unknown key, as in any menu
-    pressed = {**slots, "menu": "accounts", "allowed_services": ["all_balances",
-                                                                   "statement_email"]}
+    pressed = {**slots, "menu": "accounts", "allowed_services": allowed}
     events, dispatcher = run(ActionMenuKey(), tracker(pressed, intent="press_key", text="1"))
     assert responses(dispatcher) == ["utter_invalid_key"]
 
@@ -441,6 +444,78 @@ def test_a_second_complaint_in_a_conversation_is_a_new_one() -> None:
     assert second[0] != first[0] and second[1] != first[1]
 
 
+def _said_in(lang: str | None, text: str, intent: str, **slots: Any) -> Tracker:
+    """A message as the NLU gives it: with the language it found (None: keys, unclear)."""
+    latest: dict[str, Any] = {"intent": {"name": intent, "confidence": 1.0}, "entities": [],
+                              "text": text}
+    if lang is not None:
+        latest["language"] = {"code": lang, "confidence": 0.99}
+    base = {"language": "sq", "output_mode": "text", "verification_attempts": 0}
+    return Tracker("s1", {**base, **slots}, latest, [], False, None, {}, "action_listen")
+
+
+def test_english_before_a_language_choice_is_answered_in_english() -> None:
+    events, dispatcher = run(ActionService(), _said_in("en", "what is my balance",
+                                                       "check_balance"))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+                      {"event": "followup", "timestamp": None, "name": "action_service"}]
+    assert dispatcher.messages == []  # said by the run that follows, in English
+    events, _ = run(ActionReply(), _said_in("en", "i forgot my e-banking password", "faq"))
+    assert slots_of(events) == {"language": "en"} and events[-1]["name"] == "utter_faq"
+
+
+@pytest.mark.parametrize(("lang", "text", "slots"), [
+    ("en", "what is my balance", {"language_chosen": True}),  # the caller chose Albanian
+    ("sq", "dua të di gjendjen", {}),  # already the conversation's language
+    (None, "1", {}),  # a key: no language
+    ("en", "/check_balance", {}),  # a button
+], ids=["after-a-choice", "same-language", "key", "button"])
+def test_the_conversation_keeps_its_language(lang: str | None, text: str,
+                                              slots: dict[str, Any]) -> None:
+    events, _ = run(ActionService(), _said_in(lang, text, "check_balance", **slots))
+    assert "language" not in slots_of(events)
+    assert slots_of(events)["menu"] == "accounts_method"
+    events, _ = run(ActionReply(), _said_in(lang, text, "goodbye", **slots))
+    assert events == [{"event": "followup", "timestamp": None, "name": "utter_goodbye"}]
+
+
+def test_choosing_a_language_fixes_it() -> None:
+    events, _ = run(ActionSetLanguage(), tracker(
+        {"language": "sq"}, intent="choose_language",
+        entities=[{"entity": "language", "value": "sq"}]))
+    assert slots_of(events)["language_chosen"] is True
+
+
+def test_fourteen_balances_start_with_a_summary_and_the_choice() -> None:
+    slots = {**_verified("all_currencies", "card_pin"), "output_mode": "voice",
+             "caller_number": demo_customer("all_currencies").phone,
+             "allowed_services": ["all_balances", "balances_email", "statement_email"]}
+    events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    summary = dispatcher.messages[0]
+    assert summary["response"] == "utter_balances_summary"
+    assert (summary["accounts"], summary["currencies"]) == ("fourteen accounts",
+                                                           "seven currencies")
+    assert slots_of(events)["menu"] == "all_balances_summary"
+    assert _menu_message(dispatcher)["custom"]["keys"] == {
+        "1": "/check_all_balances", "2": "/balances_email", "7": "/go_back", "8": "/main_menu"}
+    # 1 (or asking again there): all of them
+    events, dispatcher = run(ActionService(), tracker(
+        {**slots, "menu": "all_balances_summary"}, intent="check_all_balances"))
+    assert responses(dispatcher) == ["utter_all_balances"]
+    assert dispatcher.messages[0]["balances"].count(";") == 13
+    assert slots_of(events)["menu"] == "all_balances_done"
+    # 2: by email (no mail server here: the failure is said, the accounts menu offered)
+    events, dispatcher = run(ActionService(), tracker(slots, intent="balances_email"))
+    assert responses(dispatcher) == ["utter_email_failed"]
+
+
+def test_two_balances_are_read_at_once() -> None:
+    slots = _verified("registered_debit", "card_pin")
+    events, dispatcher = run(ActionService(), tracker(slots, intent="check_all_balances"))
+    assert responses(dispatcher) == ["utter_all_balances"]
+    assert slots_of(events)["menu"] == "all_balances_done"
+
+
 def test_a_hand_off_goes_on_the_agent_desk_with_a_masked_transcript(bank: Path) -> None:
     from bot.bank.contact_center import ContactCenter
     from bot.bank.db import session_factory
@@ -504,3 +579,23 @@ def test_keys_are_answered_here_only_for_actions_the_rules_just_listen_after() -
         assert followed.get(action) == {"action_listen"}, action
     assert {"card_form", "customer_number_form"} <= followed["action_service"]
     assert "action_service" not in ANSWERED_HERE  # its forms follow it: never answered here
+
+
+@pytest.mark.parametrize(("action", "text", "intent"), [
+    (ActionNavigate(), "main menu please", "main_menu"),
+    (ActionHandoff(), "i want to talk to a person", "talk_to_agent"),
+], ids=["navigate", "hand-off"])
+def test_words_before_a_language_choice_switch_it_first(action: Any, text: str,
+                                                        intent: str) -> None:
+    events, dispatcher = run(action, _said_in("en", text, intent))
+    assert events == [{"event": "slot", "timestamp": None, "name": "language", "value": "en"},
+                      {"event": "followup", "timestamp": None, "name": action.name()}]
+    assert dispatcher.messages == []  # answered by the run that follows, in English
+
+
+def test_a_key_keeps_the_language_and_a_language_key_fixes_it() -> None:
+    """Keys are answered inside action_menu_key and carry no language: no switch, no re-run."""
+    events, _ = run(ActionMenuKey(), _key("1", "main"))
+    assert "language" not in slots_of(events)
+    events, _ = run(ActionMenuKey(), _key("2", "language"))
+    assert slots_of(events)["language_chosen"] is True

@@ -55,8 +55,9 @@ CARD_SERVICES = {
     Service.LAST_CARD_TRANSACTION,
     Service.CARD_TRANSACTIONS_EMAIL,
 }
-DEBIT_ACCOUNTS = {Service.LINKED_BALANCE, Service.ALL_BALANCES, Service.STATEMENT_EMAIL}
-NO_CARD_ACCOUNTS = {Service.ALL_BALANCES, Service.STATEMENT_EMAIL}
+# the balances in all currencies may also be sent by email (issue 15: a long list)
+NO_CARD_ACCOUNTS = {Service.ALL_BALANCES, Service.BALANCES_EMAIL, Service.STATEMENT_EMAIL}
+DEBIT_ACCOUNTS = {Service.LINKED_BALANCE, *NO_CARD_ACCOUNTS}
 EVERYTHING = CARD_SERVICES | DEBIT_ACCOUNTS
 NOTHING: set[Service] = set()
 
@@ -426,6 +427,7 @@ def test_email_services_stay_offered_without_email() -> None:
     assert decision.menu_services(ServiceMenu.CARD) == MENU_SERVICES[ServiceMenu.CARD]
     assert service_refusal(customer, Service.CARD_TRANSACTIONS_EMAIL) is Refusal.NO_EMAIL
     assert service_refusal(customer, Service.STATEMENT_EMAIL) is Refusal.NO_EMAIL
+    assert service_refusal(customer, Service.BALANCES_EMAIL) is Refusal.NO_EMAIL
     assert service_refusal(customer, Service.CREDIT_LIMIT) is None
     assert service_refusal(customer, Service.LINKED_BALANCE) is None
 
@@ -477,7 +479,8 @@ def test_menu_services_in_keypad_order() -> None:
         Service.ALL_BALANCES,
         Service.STATEMENT_EMAIL,
     )
-    assert set(EMAIL_SERVICES) == {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL}
+    assert set(EMAIL_SERVICES) == {Service.CARD_TRANSACTIONS_EMAIL, Service.STATEMENT_EMAIL,
+                                   Service.BALANCES_EMAIL}
     with pytest.raises(TypeError):
         MENU_SERVICES[ServiceMenu.CARD] = ()  # type: ignore[index]
 
