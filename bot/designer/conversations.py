@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.security.redaction import DERIVED_VALUE, MASK, SECRET_SLOTS, mask_digits, redact_event
+from bot.security.redaction import mask_digits, redact_event
 
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTION = "action_fallback"
@@ -65,11 +65,7 @@ def for_review(event: Mapping[str, Any]) -> dict[str, Any]:
     safe.pop("metadata", None)
     value = safe.get("value")
     if safe.get("event") == "slot" and isinstance(value, str):
-        if safe.get("name") in SECRET_SLOTS and DERIVED_VALUE.match(value):
-            if value != "verified":
-                safe["value"] = MASK * 3  # a card digest: of no use for review
-        else:
-            safe["value"] = mask_digits(value)
+        safe["value"] = mask_digits(value)
     return safe
 
 

@@ -2,8 +2,9 @@
 
 Anything a caller typed or keyed may hold a PIN or a card number: every run of four or more
 digits (spaces, dots and dashes between digits count as part of the run) is masked. Single menu
-keys and short numbers stay readable. Slot values the assistant itself derived (a card digest,
-"verified") are kept, because the conversation needs them back on the next turn.
+keys and short numbers stay readable. The form slots that take a card number, PIN or customer
+number hold, once dealt with, only a marker with no digits (actions/verification_state.py); what
+the conversation needs back (the card's keyed digest) lives in slots of its own.
 
 Message metadata is stored masked too, and without the voice gateway's signatures: they are
 checked once, when the message arrives, and a stored one would only help someone replay it.
@@ -20,7 +21,6 @@ from bot.security.trust import SIGNATURE_FIELDS
 MASK = "•"
 DIGIT_RUN = re.compile(r"\d(?:[\s.\-]*\d){3,}")
 SECRET_SLOTS = frozenset({"card_number", "card_pin", "customer_number"})
-DERIVED_VALUE = re.compile(r"^(dg:[0-9a-f]{64}:\d{4}|verified)$")
 
 
 def mask_digits(text: str) -> str:
@@ -62,7 +62,7 @@ def redact_event(event: Mapping[str, Any]) -> dict[str, Any]:
                 redacted[key] = redact_metadata(redacted[key])
     elif kind == "slot" and event.get("name") in SECRET_SLOTS:
         value = event.get("value")
-        if isinstance(value, str) and not DERIVED_VALUE.match(value):
+        if isinstance(value, str):
             redacted["value"] = mask_digits(value)
     elif kind == "bot":
         # the assistant never repeats a secret, but a reply may quote what the caller typed

@@ -24,12 +24,12 @@ ROW_HZ = (697.0, 770.0, 852.0, 941.0)
 COLUMN_HZ = (1209.0, 1336.0, 1477.0, 1633.0)
 KEYPAD = ("123A", "456B", "789C", "*0#D")
 BLOCK_MS = 25.6
-KEYS = {key: (r, c) for r, row in enumerate(KEYPAD) for c, key in enumerate(row)}
+KEY_POSITIONS = {key: (r, c) for r, row in enumerate(KEYPAD) for c, key in enumerate(row)}
 
 
 def tone(key: str, ms: float, sample_rate: int = 8000, level_dbfs: float = -10.0) -> np.ndarray:
     """The DTMF tone of `key` for `ms` milliseconds; each of its two sines peaks at `level_dbfs`."""
-    row, column = KEYS[key]
+    row, column = KEY_POSITIONS[key]
     t = np.arange(samples_for(ms, sample_rate)) / sample_rate
     amplitude = 32767 * 10 ** (level_dbfs / 20)
     wave = np.sin(2 * np.pi * ROW_HZ[row] * t) + np.sin(2 * np.pi * COLUMN_HZ[column] * t)

@@ -23,11 +23,6 @@ from bot.payloads import (
     read_payload,
 )
 
-# The payloads, by the names the voice session reads them by (bot/payloads.py defines them).
-MenuPrompt = MenuPayload
-Collect = CollectPayload
-Handoff = HandoffPayload
-
 
 @dataclass(frozen=True)
 class Utterance:
