@@ -665,7 +665,7 @@ def test_a_phone_handoff_pops_up_on_the_desk_by_the_reference_its_refer_carried(
         context = agent.locator("#desk-context")
         expect(context).to_contain_text("Phone")
         expect(context).to_contain_text(shown_on_phone.split(";")[0])
-        expect(agent.locator("#desk-transcript")).to_contain_text("Current account information.")
+        expect(agent.locator("#desk-transcript")).to_contain_text("Current accounts. Press 1")
         assert elira.customer_number not in agent.locator("body").inner_text()
         assert elira.phone not in agent.content()
 
