@@ -1,6 +1,7 @@
 """Retraining time as a designer sees it: `bot train` (its check of the data, then the training)
-from scratch, after one added NLU example (fine-tuned, and `--full` on the same data), after one
-changed response; and what the models understand (held-out figures).
+from scratch, after one added NLU example (and `--full` on the same data), after one changed
+response; and what the models understand (held-out figures). A baseline from before 2026-12-07
+fine-tunes after the added example (its model is then marked "fine-tuned").
 
     .venv/bin/python bench/train_bench.py [--baseline REF [--quick-baseline]] [--no-quality]
                                           [--keep DIR]
@@ -113,10 +114,10 @@ def _quality(variants: list[Variant]) -> list[str]:
 
     lines = []
     for variant in variants:
-        for label, step in (("fine-tuned, one example added", STEPS[1][0]),
-                            ("full, same data", STEPS[2][0])):
-            report = asyncio.run(held_out_report(load_agent(variant.models[step])))
-            lines.append(f"| {variant.name}: {label} | {report.table_cells()} |")
+        for index, label in ((1, "one example added"), (2, "same data, `--full`")):
+            report = asyncio.run(held_out_report(load_agent(variant.models[STEPS[index][0]])))
+            lines.append(f"| {variant.name}: {variant.kinds[index]}, {label} | "
+                         f"{report.table_cells()} |")
     return lines
 
 
