@@ -7,8 +7,9 @@ a form's question. Every other warning or error fails the validation (one Rasa 3
 retrieval intents excepted, see EXPECTED).
 
 `example_problems` is the quick check before a training when only NLU examples changed since
-the last training that passed `validate` (bot.designer.training_plan): the one thing an edited example can break
-that Rasa would not refuse while training is an example written under two intents or FAQ keys.
+the last training that passed `validate` (bot.designer.training_plan): the one thing an edited
+example can break that Rasa would not refuse while training is an example written under two
+intents or FAQ keys.
 """
 
 from __future__ import annotations
