@@ -53,6 +53,14 @@ def test_by_intent_only_where_the_examples_annotate_it(lexicon: EntityLexicon) -
     assert _found(lexicon, "four euro", "greet") == []
 
 
+def test_by_intent_for_the_named_entities_only(lexicon: EntityLexicon) -> None:
+    """The pipeline limits the keys' everyday words; "in pounds" is a currency under any intent."""
+    assert [(f.entity, f.value) for f in lexicon.find("four euro", "greet", ["digit"])] == [
+        ("currency", "EUR")]
+    assert [(f.entity, f.value) for f in lexicon.find("four euro", "press_key", ["digit"])] == [
+        ("digit", "4"), ("currency", "EUR")]
+
+
 def test_a_synonym_of_no_annotated_value_is_no_entity(lexicon: EntityLexicon) -> None:
     assert _found(lexicon, "an unused form") == []
 

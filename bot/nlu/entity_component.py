@@ -29,8 +29,10 @@ _FILE = "entity_lexicon.json"
 class LexiconEntityExtractor(StoredComponent[EntityLexicon], EntityExtractorMixin):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        # true: an entity is looked for only in messages of the intents it is annotated under
-        return {"by_intent": True}
+        # the entities looked for only in messages of the intents they are annotated under: the
+        # words of a key are everyday words ("një" is also "a", "one" in "the third one"), a
+        # currency's or a language's are not
+        return {"by_intent": ["digit"]}
 
     def train(self, training_data: TrainingData) -> Resource:
         annotations = [Annotation(example.get(INTENT), entity["entity"],
@@ -48,11 +50,10 @@ class LexiconEntityExtractor(StoredComponent[EntityLexicon], EntityExtractorMixi
         (directory / _FILE).write_text(json.dumps(learned.to_json()), encoding="utf-8")
 
     def _apply(self, learned: EntityLexicon, message: Message) -> None:
-        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY) \
-            if self._config["by_intent"] else None
+        intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         existing = list(message.get(ENTITIES) or [])
         found = [entity.as_dict(self.name) for entity in
-                 learned.find(message.get(TEXT) or "", intent)
+                 learned.find(message.get(TEXT) or "", intent, self._config["by_intent"])
                  if all(entity.end <= other["start"] or entity.start >= other["end"]
                         for other in existing)]
         message.set(ENTITIES, existing + found, add_to_output=True)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,13 +72,16 @@ class EntityLexicon:
         return cls({entity: dict(entity_forms) for entity, entity_forms in forms.items()},
                    {entity: frozenset(names) for entity, names in intents.items()})
 
-    def find(self, text: str, intent: str | None = None) -> list[Found]:
+    def find(self, text: str, intent: str | None = None,
+             by_intent: Collection[str] | None = None) -> list[Found]:
         """The entities in `text`, left to right, none overlapping (the longer one wins);
-        with `intent`, only the entities annotated under that intent."""
+        with `intent`, the entities named in `by_intent` (all when None) only where the
+        examples annotate them under that intent."""
         folded = fold(text[:MAX_TEXT])
         candidates: list[Found] = []
         for entity, entity_forms in self.forms.items():
-            if intent is not None and intent not in self.intents.get(entity, ()):
+            if (intent is not None and (by_intent is None or entity in by_intent)
+                    and intent not in self.intents.get(entity, ())):
                 continue
             for match in _pattern(tuple(sorted(entity_forms, key=len, reverse=True))).finditer(
                     folded):
