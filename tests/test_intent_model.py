@@ -49,3 +49,11 @@ def test_the_model_file_loads_back_the_same(model: IntentModel, tmp_path: Path) 
     loaded = IntentModel.load(tmp_path / "model.skops")
     assert loaded.rank("i lost my card") == model.rank("i lost my card")
     assert loaded.vocabulary == model.vocabulary
+
+
+def test_the_order_of_the_examples_changes_nothing(model: IntentModel) -> None:
+    """Rasa hands the examples over in an order that varies between processes."""
+    texts, labels = project_examples(PROJECT_ROOT)
+    reordered = IntentModel.learn(texts[::-1], labels[::-1])
+    for text in ("failed", "i lost my card", "sa para kam", "what is the euro rate"):
+        assert reordered.rank(text) == model.rank(text)

@@ -80,7 +80,11 @@ class IntentModel:
     @classmethod
     def learn(cls, texts: Sequence[str], labels: Sequence[str],
               config: ModelConfig = ModelConfig()) -> IntentModel:
-        normalized = [normalize(text) for text in texts]
+        """The model of these examples, the same whatever their order (Rasa's order of the
+        training examples varies from one process to the next; SGD's result depends on it)."""
+        pairs = sorted(zip((normalize(text) for text in texts), labels, strict=True))
+        normalized = [text for text, _ in pairs]
+        labels = [label for _, label in pairs]
         features = FeatureUnion([
             ("words", TfidfVectorizer(analyzer="word", token_pattern=WORD_TOKEN,
                                       sublinear_tf=True, ngram_range=(1, config.max_word_ngram))),
@@ -90,7 +94,7 @@ class IntentModel:
         classifier = SGDClassifier(loss="log_loss", alpha=config.alpha,
                                    class_weight="balanced" if config.balanced else None,
                                    max_iter=config.epochs, random_state=config.random_seed)
-        classifier.fit(features.fit_transform(normalized), list(labels))
+        classifier.fit(features.fit_transform(normalized), labels)
         vocabulary = frozenset(word for text in normalized for word in text.split())
         return cls(features, classifier, vocabulary)
 
