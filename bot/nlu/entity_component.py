@@ -6,7 +6,6 @@ another component already found (the keypad's `digit`) are kept and not found tw
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.entity_lexicon import Annotation, EntityLexicon
-from bot.nlu.stored_component import StoredComponent
+from bot.nlu.stored_component import StoredComponent, read_json, write_json
 
 _FILE = "entity_lexicon.json"
 
@@ -44,10 +43,10 @@ class LexiconEntityExtractor(StoredComponent[EntityLexicon], EntityExtractorMixi
 
     @classmethod
     def _read(cls, directory: Path) -> EntityLexicon:
-        return EntityLexicon.from_json(json.loads((directory / _FILE).read_text(encoding="utf-8")))
+        return EntityLexicon.from_json(read_json(directory / _FILE))
 
     def _write(self, learned: EntityLexicon, directory: Path) -> None:
-        (directory / _FILE).write_text(json.dumps(learned.to_json()), encoding="utf-8")
+        write_json(directory / _FILE, learned.to_json())
 
     def _apply(self, learned: EntityLexicon, message: Message) -> None:
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)

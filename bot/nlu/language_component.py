@@ -7,7 +7,6 @@ files and kept in the model; at parse time it adds `{"code", "confidence"}` unde
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.language_id import PARSE_KEY, LanguageModel, learn_from_files, training_files
-from bot.nlu.stored_component import StoredComponent
+from bot.nlu.stored_component import StoredComponent, read_json, write_json
 
 _FILE = "language_model.json"
 
@@ -40,10 +39,10 @@ class LanguageIdentifier(StoredComponent[LanguageModel]):
 
     @classmethod
     def _read(cls, directory: Path) -> LanguageModel:
-        return LanguageModel.from_json(json.loads((directory / _FILE).read_text(encoding="utf-8")))
+        return LanguageModel.from_json(read_json(directory / _FILE))
 
     def _write(self, learned: LanguageModel, directory: Path) -> None:
-        (directory / _FILE).write_text(json.dumps(learned.to_json()), encoding="utf-8")
+        write_json(directory / _FILE, learned.to_json())
 
     def _apply(self, learned: LanguageModel, message: Message) -> None:
         guess = learned.identify(message.get(TEXT) or "")

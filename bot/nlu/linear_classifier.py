@@ -15,7 +15,6 @@ A message with no word the training data ever used is not guessed at: its intent
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.intent_model import IntentModel, ModelConfig
-from bot.nlu.stored_component import StoredComponent
+from bot.nlu.stored_component import StoredComponent, read_json, write_json
 
 _FILE = "intent_model.skops"
 _RESPONSES = "responses.json"  # the FAQ answers, as ResponseSelector gives them
@@ -90,11 +89,11 @@ class LinearIntentClassifier(StoredComponent[Intents], IntentClassifier):
     @classmethod
     def _read(cls, directory: Path) -> Intents:
         return Intents(IntentModel.load(directory / _FILE),
-                       json.loads((directory / _RESPONSES).read_text(encoding="utf-8")))
+                       read_json(directory / _RESPONSES))
 
     def _write(self, learned: Intents, directory: Path) -> None:
         learned.model.dump(directory / _FILE)
-        (directory / _RESPONSES).write_text(json.dumps(learned.responses), encoding="utf-8")
+        write_json(directory / _RESPONSES, learned.responses)
 
     def _apply(self, learned: Intents, message: Message) -> None:
         model, text = learned.model, message.get(TEXT) or ""

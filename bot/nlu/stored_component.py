@@ -8,6 +8,7 @@ nothing (no examples) loads untrained and leaves messages as they are.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Generic, Self, TypeVar
 
@@ -68,3 +69,11 @@ class StoredComponent(GraphComponent, Generic[Learned]):
             for message in messages:
                 self._apply(self._learned, message)
         return messages
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data), encoding="utf-8")
