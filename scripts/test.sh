@@ -4,5 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
 export RASA_TELEMETRY_ENABLED=false
-.venv/bin/python -m bot train --full  # the suite judges a fully trained model, never a fine-tuned one
+.venv/bin/python -m bot train --full  # the whole check of the data, then the model the suite judges
 exec .venv/bin/python -m pytest "$@"

@@ -147,7 +147,7 @@ def _confidence(parse_data: Mapping[str, Any]) -> float:
 
 
 def full_intent(parse_data: Mapping[str, Any]) -> str | None:
-    """The intent, with its retrieval key (`faq/logout`) when the ResponseSelector chose one."""
+    """The intent, with its retrieval key (`faq/logout`) when an answer key was chosen."""
     intent = parse_data.get("intent") or {}
     name = intent.get("name")
     if not name:

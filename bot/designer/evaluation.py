@@ -1,11 +1,10 @@
 """Measuring the assistant: NLU per language on held-out examples, and the test stories.
 
-`bot evaluate` judges the newest fully trained model (after a fine-tuning it trains from
-scratch first: figures are never those of a fine-tuned model). It writes Rasa's reports
-(per-intent precision/recall/F1, confusion matrix and histogram images) under `reports/` (not
-committed), adds per-intent and per-FAQ-key F1 charts (`intent_f1.png`, `faq_f1.png`,
-bot.designer.f1_chart) and prints the summary figures that bench/RESULTS.md records, then the
-natural-speech, out-of-scope and language figures (bot.designer.held_out).
+`bot evaluate` judges the newest model (training one first when there is none). It writes
+Rasa's reports (per-intent precision/recall/F1, confusion matrix and histogram images) under
+`reports/` (not committed), adds per-intent and per-FAQ-key F1 charts (`intent_f1.png`,
+`faq_f1.png`, bot.designer.f1_chart) and prints the summary figures that bench/RESULTS.md
+records, then the natural-speech, out-of-scope and language figures (bot.designer.held_out).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT
 from bot.designer.f1_chart import plot_f1
 from bot.designer.held_out import HELD_OUT_DIR, HeldOutReport
-from bot.designer.training_plan import is_finetuned
 from bot.i18n import LANGUAGES
 from bot.ops.stack import VENV_BIN, latest_model, rasa_environment
 
@@ -26,6 +24,8 @@ __all__ = ["HELD_OUT_DIR", "describe", "describe_held_out", "evaluate_all", "eva
            "evaluate_stories", "model_to_judge"]
 STORIES_DIR = PROJECT_ROOT / "tests" / "stories"
 REPORTS_DIR = PROJECT_ROOT / "reports"
+# the pipeline's entity extractor (bot.nlu.entity_component); Rasa names its report after it
+ENTITY_EXTRACTOR = "LexiconEntityExtractor"
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class NluScores:
     intent_f1: float          # weighted average over intents
     intent_macro_f1: float
     intent_accuracy: float
-    response_f1: float | None  # FAQ answers chosen by the ResponseSelector
+    response_f1: float | None  # FAQ answers (the answer key chosen for `faq`)
     entity_f1: float | None
     report_dir: Path
 
@@ -68,7 +68,7 @@ def evaluate_nlu(model: Path, language: str, out: Path = REPORTS_DIR) -> NluScor
         intent_macro_f1=intents["macro avg"]["f1-score"],
         intent_accuracy=intents.get("accuracy", 0.0),
         response_f1=_weighted_f1(report_dir / "response_selection_report.json"),
-        entity_f1=_weighted_f1(report_dir / "DIETClassifier_report.json"),
+        entity_f1=_weighted_f1(report_dir / f"{ENTITY_EXTRACTOR}_report.json"),
         report_dir=report_dir,
     )
 
@@ -98,15 +98,14 @@ def describe(scores: NluScores) -> str:
 
 
 def model_to_judge() -> Path:
-    """The newest model when it was trained from scratch; otherwise a full training first."""
+    """The newest model; a training first when there is none."""
     newest = latest_model()
-    if newest is not None and not is_finetuned(newest):
+    if newest is not None:
         return newest
     from bot.ops.commands import train
 
-    print("the newest model is fine-tuned (or there is none); evaluating a fully trained one",
-          flush=True)
-    return train(full=True)
+    print("no trained model yet: training one", flush=True)
+    return train()
 
 
 def describe_held_out(report: HeldOutReport) -> list[str]:

@@ -6,9 +6,10 @@ warnings are checked instead of ignored: the response must really be uttered by 
 a form's question. Every other warning or error fails the validation (one Rasa 3.6 quirk about
 retrieval intents excepted, see EXPECTED).
 
-`example_problems` is the quick check for a fine-tuning, when only NLU examples changed since
-the last full training (which passed `validate`): the one thing an edited example can break
-that Rasa would not refuse while training is an example written under two intents or FAQ keys.
+`example_problems` is the quick check before a training when only NLU examples changed since
+the last training that passed `validate` (bot.designer.training_plan): the one thing an edited
+example can break that Rasa would not refuse while training is an example written under two
+intents or FAQ keys.
 """
 
 from __future__ import annotations

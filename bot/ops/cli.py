@@ -180,7 +180,8 @@ def _add_service_commands(commands: argparse._SubParsersAction) -> None:
     )
     train = commands.add_parser("train", help="validate the data and train the model")
     train.add_argument("--full", action="store_true",
-                       help="train from scratch, never fine-tune (Rasa's cache still applies)")
+                       help="check everything (`bot validate`) first, even when only NLU examples "
+                       "changed")
     train.add_argument("--force", action="store_true",
                        help="train everything from scratch, ignoring Rasa's cache")
     train.set_defaults(handler=cmd_train)

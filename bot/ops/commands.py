@@ -14,14 +14,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.designer.training_plan import (
-    EPOCH_FRACTION,
-    FINETUNED_SUFFIX,
-    plan,
-    project_fingerprint,
-    read_base,
-    write_base,
-)
+from bot.designer.training_plan import plan, project_fingerprint, read_checked, write_checked
 from bot.ops.stack import (
     VENV_BIN,
     Stack,
@@ -49,51 +42,41 @@ class DataProblems(Exception):
         self.problems = problems
 
 
-def _check(root: Path, finetune: bool) -> None:
+def _check(root: Path, quick: bool) -> None:
     from bot.designer.validation import example_problems, validate
 
     started = time.monotonic()
-    problems = example_problems(root) if finetune else validate(root)
+    problems = example_problems(root) if quick else validate(root)
     if problems:
         raise DataProblems(problems)
     what = ("NLU examples checked (only they changed; `bot validate` checks everything)"
-            if finetune else "data valid")
+            if quick else "data valid")
     print(f"{what} in {time.monotonic() - started:.0f}s", flush=True)
 
 
 def train(force: bool = False, full: bool = False, root: Path = PROJECT_ROOT,
           check: bool = False) -> Path:
-    """Fine-tune the last full model when only NLU examples or responses changed, else train
-    fully (Rasa's cache still skips the parts whose data did not change; `force` skips it too).
-    With `check`, validate first (raising DataProblems): the whole project before a full
-    training, the NLU examples alone before a fine-tuning.
+    """Train the model (Rasa's cache skips the parts whose input did not change; `force` skips
+    the cache too). With `check`, validate first (raising DataProblems): the NLU examples alone
+    when only they changed since the last training that passed the whole check, else (or with
+    `full`) the whole project.
     """
     started = time.monotonic()
     models_dir = root / "models"
     fingerprint = project_fingerprint(root)
-    base = read_base(models_dir)
-    decision = plan(fingerprint, base[1] if base else None, bool(base and base[0].exists()),
-                    full_requested=full or force)
+    decision = plan(fingerprint, read_checked(models_dir), whole_requested=full or force)
     if check:
-        _check(root, decision.finetune)
+        print(f"{'quick' if decision.quick_check else 'whole'} check: {decision.reason}",
+              flush=True)
+        _check(root, decision.quick_check)
     # Rasa's own validation would repeat `bot validate` (and only warns): skipped
-    args = ["train", *RASA_FILES, "--out", "models", "--skip-validation"] + (
-        ["--force"] if force else [])
-    if decision.finetune and base is not None:
-        print(f"fine-tuning {base[0].name} ({EPOCH_FRACTION:g} of the epochs): {decision.reason};"
-              " `bot train --full` trains from scratch", flush=True)
-        name = time.strftime("%Y%m%d-%H%M%S") + FINETUNED_SUFFIX
-        args += ["--finetune", str(base[0]), "--epoch-fraction", str(EPOCH_FRACTION),
-                 "--fixed-model-name", name]
-    else:
-        print(f"full training: {decision.reason}", flush=True)
-    _rasa(*args, cwd=root)
+    _rasa("train", *RASA_FILES, "--out", "models", "--skip-validation",
+          *(["--force"] if force else []), cwd=root)
     model = latest_model(models_dir)
     assert model is not None, "rasa train produced no model"
-    if not decision.finetune:
-        write_base(models_dir, model, fingerprint)
-    kind = "fine-tuned" if decision.finetune else "trained"
-    print(f"{kind} in {time.monotonic() - started:.0f}s: {model.relative_to(root)}", flush=True)
+    if check and not decision.quick_check:
+        write_checked(models_dir, fingerprint)
+    print(f"trained in {time.monotonic() - started:.0f}s: {model.relative_to(root)}", flush=True)
     return model
 
 
