@@ -70,6 +70,10 @@ class VadConfig:
     # a closed-set answer (digits, a spoken key) that is already complete ends after this much
     # (None: it waits for `trailing_silence_ms` like free speech)
     closed_set_silence_ms: int | None = 100
+    # after this much non-speech the speech is probably over: `SpeechPause`, on which the
+    # session finishes the recognizer's utterance while the trailing silence is still being
+    # counted (None: no pause events, the whole end of turn waits for the final decode)
+    pause_ms: int | None = 96
     min_rms: float = 100.0  # int16 units, about -50 dBFS: quieter frames are never speech
 
     @classmethod
@@ -198,11 +202,23 @@ class SpeechAudio:
 
 
 @dataclass(frozen=True)
+class SpeechPause:
+    """`pause_ms` of non-speech inside speech: it may be the end (more audio follows, then
+    `SpeechEnd` or `SpeechResume`)."""
+
+
+@dataclass(frozen=True)
+class SpeechResume:
+    """Speech again after a `SpeechPause`, before the trailing silence ended it (the audio
+    just before this event holds the frame that was speech again)."""
+
+
+@dataclass(frozen=True)
 class SpeechEnd:
     """`trailing_silence_ms` of non-speech after speech."""
 
 
-VadEvent = SpeechStart | SpeechAudio | SpeechEnd
+VadEvent = SpeechStart | SpeechAudio | SpeechPause | SpeechResume | SpeechEnd
 
 
 def classifier_for(sample_rate: int, config: VadConfig) -> FrameClassifier:
@@ -230,6 +246,7 @@ class SpeechDetector:
             maxlen=max(1, round(self.config.preroll_ms / frame_ms)))
         self._frame_ms = frame_ms
         self._in_speech = False
+        self._paused = False  # a SpeechPause was sent and no speech since
         self._silent_frames = 0
         self._quiet_frames = 0
 
@@ -266,11 +283,18 @@ class SpeechDetector:
             self._silent_frames = 0 if voiced else self._silent_frames + 1
             loud = voiced and rms(frame) >= self.config.min_rms
             self._quiet_frames = 0 if loud else self._quiet_frames + 1
-            if self._silent_frames * self._frame_ms >= self.config.trailing_silence_ms:
-                events.append(SpeechAudio(np.concatenate(speech)))
+            silent_ms = self._silent_frames * self._frame_ms
+            pause = self.config.pause_ms
+            if silent_ms >= self.config.trailing_silence_ms:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechEnd()]
                 speech = []
-                events.append(SpeechEnd())
-                self._in_speech, self._silent_frames = False, 0
+                self._in_speech, self._paused, self._silent_frames = False, False, 0
+            elif voiced and self._paused:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechResume()]
+                speech, self._paused = [], False
+            elif pause is not None and not self._paused and silent_ms >= pause:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechPause()]
+                speech, self._paused = [], True
         if speech:
             events.append(SpeechAudio(np.concatenate(speech)))
         return events
@@ -278,5 +302,6 @@ class SpeechDetector:
     def reset(self) -> None:
         """Forget the speech in progress (the utterance was ended or dropped)."""
         self._in_speech, self._silent_frames, self._quiet_frames = False, 0, 0
+        self._paused = False
         self._recent.clear()
         self._preroll.clear()
