@@ -16,8 +16,10 @@ espeak-ng Korean speech then 3 s of a quiet line (-60 dBFS hiss), for `--seconds
 time as fast as the sessions take it. The CPU time of the whole process (event loop and pool
 threads) over the seconds of calls heard is the cost of one speaking call in cores, whatever
 else the machine does: 2 cores / cost is the ceiling on speaking calls, before the call layer's
-~0.004 core per call (RTP, G.711). Measured for this configuration and for the baseline before
-voice-activity detection (`BOT_VOICE_VAD=off`: every frame decoded), alternately.
+~0.004 core per call (RTP, G.711). Measured for this configuration, for the same without the
+recognizer's utterance finished at the caller's pause (`VadConfig(pause_ms=None)`: the trailing
+silence decoded too) and for the baseline before voice-activity detection (`BOT_VOICE_VAD=off`:
+every frame decoded), alternately.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ async def call_cost(calls: int, seconds: float) -> None:
     turn = np.concatenate([said, rng.normal(0, 30, 8000 * 3).astype(np.int16)])
     audio = np.resize(turn, int(8000 * seconds))
     korean = named_model("ko", "sq")
-    configs = {"this (Silero VAD)": VadConfig(),
+    configs = {"this (Silero VAD, utterance finished at the pause)": VadConfig(),
+               "decode after the end (before)": VadConfig(pause_ms=None),
                "baseline (no VAD)": VadConfig(engine="off", closed_set_silence_ms=None)}
     found: dict[str, list[float]] = {name: [] for name in configs}
     services = {name: VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]

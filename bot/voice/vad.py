@@ -79,9 +79,10 @@ class VadConfig:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VadConfig:
         """`BOT_VOICE_VAD` (silero, webrtc or off), `BOT_VOICE_END_SILENCE_MS` (free speech),
-        `BOT_VOICE_CLOSED_SET_SILENCE_MS` (a number, or off)."""
+        `BOT_VOICE_CLOSED_SET_SILENCE_MS` and `BOT_VOICE_PAUSE_MS` (a number, or off)."""
         env = os.environ if env is None else env
         closed = env.get("BOT_VOICE_CLOSED_SET_SILENCE_MS", "").strip().lower()
+        pause = env.get("BOT_VOICE_PAUSE_MS", "").strip().lower()
         engine = env.get("BOT_VOICE_VAD", "").strip().lower() or cls.engine
         if engine not in ("silero", "webrtc", "off"):
             raise ValueError(f"BOT_VOICE_VAD={engine!r}: use silero, webrtc or off")
@@ -91,6 +92,7 @@ class VadConfig:
                                     or cls.trailing_silence_ms),
             closed_set_silence_ms=(None if closed in ("off", "none") else
                                    int(closed) if closed else cls.closed_set_silence_ms),
+            pause_ms=None if pause in ("off", "none") else int(pause) if pause else cls.pause_ms,
         )
 
 

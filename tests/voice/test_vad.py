@@ -144,6 +144,8 @@ def test_settings_from_the_environment() -> None:
         "webrtc", 500, None)
     assert isinstance(SpeechDetector(8000, config).classifier, WebRtcFrames)
     assert isinstance(SpeechDetector(8000).classifier, SileroFrames)
+    assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "off"}).pause_ms is None
+    assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "128"}).pause_ms == 128
     with pytest.raises(ValueError, match="BOT_VOICE_VAD"):
         VadConfig.from_env({"BOT_VOICE_VAD": "maybe"})
 
