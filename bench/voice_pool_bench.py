@@ -107,13 +107,13 @@ async def one_call(services: VoiceServices, audio: np.ndarray) -> None:
 
     session = VoiceSession(assistant=StubAssistant(),  # type: ignore[arg-type]
                            output=RecordingOutput(8000), caller_id=None, services=services)
-    events: asyncio.Queue = asyncio.Queue()
+    # one 20 ms chunk at a time, as a call delivers them: the next waits until the session has
+    # taken this one (no busy-waiting here: its CPU would count as the call's)
+    events: asyncio.Queue = asyncio.Queue(maxsize=1)
     running = asyncio.ensure_future(session.run(events))
     for start in range(0, len(audio), CHUNK):
-        events.put_nowait(CallerAudio(audio[start:start + CHUNK]))
-        while not events.empty():  # one 20 ms chunk at a time, as a call delivers them
-            await asyncio.sleep(0)
-    events.put_nowait(CallerHangup())
+        await events.put(CallerAudio(audio[start:start + CHUNK]))
+    await events.put(CallerHangup())
     await running
 
 
