@@ -11,6 +11,13 @@ noise): speech starts when `start_ms` of the last `start_window_ms` were speech,
 handed on then begins `preroll_ms` earlier, so that the recognizer hears the first syllable. It
 ends after `trailing_silence_ms` judged not speech. Pure computation, no clock: time is the audio.
 
+The first `pause_ms` judged not speech send a `SpeechPause`: the speech is probably over, so the
+session finishes the recognizer's utterance then, and when the trailing silence ends the speech
+the final is already decoded (it was ~45 ms of the end of a free sentence: bench/RESULTS.md);
+the quiet after the pause is not decoded. If speech comes back first (`SpeechResume`), the audio
+since the pause goes to the recognizer as a new utterance and its words are joined to the first
+part's: the caller is not cut off, and the rule that ends speech is the same as without pauses.
+
 The classifier is Silero VAD (its ONNX model, shipped in PyPI `silero-vad`, run by onnxruntime
 on 32 ms frames at 8 or 16 kHz), chosen over WebRTC's VAD by measurement on 8 kHz telephone
 audio (bench/voice_vad_bench.py, bench/RESULTS.md): on the same segmenter it found every
