@@ -30,7 +30,10 @@ every call runs a recognizer, and a stub assistant whose every answer is the ton
 then includes the wait for the end of the utterance (trailing silence), as on a real line.
 `--baseline LEVELS` runs, alternating with those levels in the same run, a second gateway in the
 configuration before voice-activity detection (`BOT_VOICE_VAD=off`: every frame decoded, the
-recognizer's own end-of-utterance rules). The gateway's CPU is also split into its event loop
+recognizer's own end-of-utterance rules); with `--baseline-config no-pause`, the voice-activity
+detection of today without the recognizer's utterance finished at the caller's pause
+(`BOT_VOICE_PAUSE_MS=off`: the trailing silence decoded, the final decoded after the end of
+speech). The gateway's CPU is also split into its event loop
 (the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and the rest (the
 recognition pool's threads), per call.
 
@@ -419,6 +422,14 @@ def start_gateway(args: argparse.Namespace, env: dict[str, str], levels: list[in
     return process, port
 
 
+# --baseline-config: what the second gateway of `--baseline` runs
+BASELINES = {
+    "no-vad": ("baseline (no VAD)",
+               {"BOT_VOICE_VAD": "off", "BOT_VOICE_CLOSED_SET_SILENCE_MS": "off"}),
+    "no-pause": ("decode after the end (before)", {"BOT_VOICE_PAUSE_MS": "off"}),
+}
+
+
 async def bench(args: argparse.Namespace) -> None:
     import tempfile
 
@@ -436,8 +447,8 @@ async def bench(args: argparse.Namespace) -> None:
     # config -> its gateways; each has its own RTP ports (they run side by side)
     gateways = {"this": [start_gateway(args, env, args.levels, "30000-33999")]}
     if args.baseline:
-        old = dict(env, BOT_VOICE_VAD="off", BOT_VOICE_CLOSED_SET_SILENCE_MS="off")
-        gateways["baseline (no VAD)"] = [start_gateway(args, old, args.baseline, "34000-35999")]
+        name, old = BASELINES[args.baseline_config]
+        gateways[name] = [start_gateway(args, dict(env, **old), args.baseline, "34000-35999")]
     edge = None
     print(f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, load average "
           f"{os.getloadavg()[0]:.2f}, mode "
@@ -515,6 +526,9 @@ def main() -> int:
     parser.add_argument("--baseline", default="",
                         type=lambda text: [int(x) for x in text.split(",") if x],
                         help="levels to run also without voice-activity detection (--speech)")
+    parser.add_argument("--baseline-config", choices=sorted(BASELINES), default="no-vad",
+                        help="what the --baseline gateway runs: no voice-activity detection "
+                             "(default), or the utterance decoded after the end of speech")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rtp-ports", default="30000-39999", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -16,8 +16,10 @@ espeak-ng Korean speech then 3 s of a quiet line (-60 dBFS hiss), for `--seconds
 time as fast as the sessions take it. The CPU time of the whole process (event loop and pool
 threads) over the seconds of calls heard is the cost of one speaking call in cores, whatever
 else the machine does: 2 cores / cost is the ceiling on speaking calls, before the call layer's
-~0.004 core per call (RTP, G.711). Measured for this configuration and for the baseline before
-voice-activity detection (`BOT_VOICE_VAD=off`: every frame decoded), alternately.
+~0.004 core per call (RTP, G.711). Measured for this configuration, for the same without the
+recognizer's utterance finished at the caller's pause (`VadConfig(pause_ms=None)`: the trailing
+silence decoded too) and for the baseline before voice-activity detection (`BOT_VOICE_VAD=off`:
+every frame decoded), alternately.
 """
 
 from __future__ import annotations
@@ -105,13 +107,13 @@ async def one_call(services: VoiceServices, audio: np.ndarray) -> None:
 
     session = VoiceSession(assistant=StubAssistant(),  # type: ignore[arg-type]
                            output=RecordingOutput(8000), caller_id=None, services=services)
-    events: asyncio.Queue = asyncio.Queue()
+    # one 20 ms chunk at a time, as a call delivers them: the next waits until the session has
+    # taken this one (no busy-waiting here: its CPU would count as the call's)
+    events: asyncio.Queue = asyncio.Queue(maxsize=1)
     running = asyncio.ensure_future(session.run(events))
     for start in range(0, len(audio), CHUNK):
-        events.put_nowait(CallerAudio(audio[start:start + CHUNK]))
-        while not events.empty():  # one 20 ms chunk at a time, as a call delivers them
-            await asyncio.sleep(0)
-    events.put_nowait(CallerHangup())
+        await events.put(CallerAudio(audio[start:start + CHUNK]))
+    await events.put(CallerHangup())
     await running
 
 
@@ -124,7 +126,8 @@ async def call_cost(calls: int, seconds: float) -> None:
     turn = np.concatenate([said, rng.normal(0, 30, 8000 * 3).astype(np.int16)])
     audio = np.resize(turn, int(8000 * seconds))
     korean = named_model("ko", "sq")
-    configs = {"this (Silero VAD)": VadConfig(),
+    configs = {"this (Silero VAD, utterance finished at the pause)": VadConfig(),
+               "decode after the end (before)": VadConfig(pause_ms=None),
                "baseline (no VAD)": VadConfig(engine="off", closed_set_silence_ms=None)}
     found: dict[str, list[float]] = {name: [] for name in configs}
     services = {name: VoiceServices(ToneSynthesizer(),  # type: ignore[arg-type]

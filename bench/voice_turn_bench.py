@@ -19,11 +19,14 @@ assistant's time, not the length of the prompts):
   PIN, so the bank says so; the Korean model hears few of espeak-ng's digits reliably). These
   calls come from a withheld number with another customer's card, whose wrong PINs lock it.
 
-Speech calls run in two configurations, alternating in the same run so that the machine's other
-load hits both alike: this one (voice-activity detection; a closed set ended by 100 ms of quiet,
-free speech by 300 ms) and the baseline before it (`VadConfig(engine="off",
-closed_set_silence_ms=None)`: every frame decoded, every utterance ended by the recognizer's own
-rules, Vosk's or 700 ms of quiet).
+Speech calls run in three configurations, alternating in the same run so that the machine's
+other load hits all alike: this one (voice-activity detection; a closed set ended by 100 ms of
+quiet, free speech by 300 ms judged not speech, the recognizer's utterance finished at the first
+96 ms of it so that the final is decoded while the rest is counted), the same without that
+early finish (`VadConfig(pause_ms=None)`: the final decode after the end of speech) and the
+baseline before voice-activity detection (`VadConfig(engine="off", closed_set_silence_ms=None)`:
+every frame decoded, every utterance ended by the recognizer's own rules, Vosk's or 700 ms of
+quiet; `--no-baseline` skips it).
 Each speech turn is also split: end of speech -> message sent to the assistant (what the
 voice layer decides: end of turn, recognition) and the assistant's own answer time (Rasa, the
 action server, the bank: the same for keys; on a shared machine it is the noisiest part).
@@ -177,6 +180,9 @@ KOREAN_DIGITS = {"공": "0", "영": "0", "일": "1", "이": "2", "삼": "3", "�
 SPEECH_TURNS = ("language menu: '이' (closed set)", "main menu: free sentence",
                 "PIN: four digit words (closed set)")
 BASELINE = VadConfig(engine="off", closed_set_silence_ms=None)
+# the same detection, but the final decode starts only once the trailing silence has ended the
+# speech (no SpeechPause): the rule before the recognizer finished an utterance at the pause
+NO_PAUSE = VadConfig(pause_ms=None)
 
 
 async def bench(rasa_url: str, key: bytes, calls: int, folder: Path, baseline: bool
@@ -190,7 +196,8 @@ async def bench(rasa_url: str, key: bytes, calls: int, folder: Path, baseline: b
     keypad = VoiceServices(synth, VoiceSettings(), models={"sq": None, "en": None})
     korean = named_model("ko")
     words = KeyWords({"sq": KOREAN_DIGITS, "en": KOREAN_DIGITS})
-    configs = {"this": VadConfig(), **({"baseline": BASELINE} if baseline else {})}
+    configs = {"this": VadConfig(), "decode after the end (before)": NO_PAUSE,
+               **({"baseline": BASELINE} if baseline else {})}
     speech = {name: VoiceServices(synth, VoiceSettings(min_confidence=0.0),
                                   models={"sq": korean, "en": korean}, key_words=words, vad=vad)
               for name, vad in configs.items()}

@@ -81,6 +81,23 @@ def _final_event(result: dict[str, Any], reason: EndReason) -> AsrEvent:
     return AsrEvent("final", text, min(1.0, max(0.0, confidence)), words, reason)
 
 
+def joined(finals: Sequence[AsrEvent]) -> AsrEvent | None:
+    """One final for the pieces of one utterance the recognizer ended separately (the caller
+    paused, then went on): their words in order, the confidence over all of them."""
+    if not finals:
+        return None
+    heard = [f for f in finals if f.text] or list(finals[-1:])
+    if len(heard) == 1:
+        return heard[0]
+    words = tuple(w for f in heard for w in f.words)
+    if words:
+        confidence = float(np.mean([w.confidence for w in words]))
+    else:
+        confidence = min(f.confidence or 0.0 for f in heard)
+    return AsrEvent("final", " ".join(f.text for f in heard), confidence, words,
+                    heard[-1].end_reason)
+
+
 class Recognizer:
     """One conversation's streaming recognizer (8 or 16 kHz) over a model loaded once."""
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from bot.i18n import DEFAULT_LANGUAGE
-from bot.voice.asr import AsrEvent, Recognizer
+from bot.voice.asr import AsrEvent, Recognizer, joined
 from bot.voice.assistant import AssistantClient, AssistantError
 from bot.voice.audio import samples_for
 from bot.voice.call_io import CallerAudio, CallerEvent, CallerHangup, CallerKey, CallOutput
@@ -45,7 +45,14 @@ from bot.voice.dialogue import (
 )
 from bot.voice.services import VoiceServices
 from bot.voice.turns import Utterance, read_turn
-from bot.voice.vad import SpeechAudio, SpeechDetector, SpeechEnd, SpeechStart
+from bot.voice.vad import (
+    SpeechAudio,
+    SpeechDetector,
+    SpeechEnd,
+    SpeechPause,
+    SpeechResume,
+    SpeechStart,
+)
 
 __all__ = ["GREETING", "SessionOutcome", "TranscriptLine", "VoiceSession"]
 
@@ -90,6 +97,11 @@ class VoiceSession:
         self._hearing = True  # caller audio counts (not while a hand-off is announced)
         self._closed = False  # a closed set is asked for: a short quiet ends an utterance
         self._speech: list[np.ndarray] = []  # speech not yet passed to the recognizer
+        # the caller paused (SpeechPause): the recognizer's utterance is finished and its
+        # finals wait in `_early` for the end of speech; the audio since is held, not decoded,
+        # and goes to the recognizer only if speech resumes
+        self._paused = False
+        self._early: list[AsrEvent] = []
         self._playing: asyncio.Task[bool] | None = None
         self._stop = False
         self._pending: deque[CallerEvent] = deque()
@@ -202,6 +214,10 @@ class VoiceSession:
                 await self._recognize(vad.pcm)
             elif isinstance(vad, SpeechAudio):
                 await self._recognize(vad.pcm)
+            elif isinstance(vad, SpeechPause):
+                await self._finish_early()
+            elif isinstance(vad, SpeechResume):
+                self._paused = False  # the held audio goes to the recognizer with what follows
             elif isinstance(vad, SpeechEnd):
                 await self._finish_utterance()
                 await self._do(self.dialogue.on_speech_end(self._now()))
@@ -215,6 +231,8 @@ class VoiceSession:
         if self._recognizer is None:
             return
         self._speech.append(pcm)
+        if self._paused:
+            return
         if sum(map(len, self._speech)) >= samples_for(RECOGNIZE_MS, self.output.sample_rate):
             await self._asr_events(await self.services.recognize(self._recognizer.accept,
                                                                  self._held()))
@@ -224,18 +242,43 @@ class VoiceSession:
         held, self._speech = self._speech, []
         return np.concatenate(held) if held else np.zeros(0, dtype=np.int16)
 
-    async def _finish_utterance(self) -> None:
+    async def _finish_early(self) -> None:
+        """The caller paused: finish the recognizer's utterance now, while the trailing silence
+        is counted, so that the end of speech finds the final decoded (speculative: if speech
+        resumes, this part's words open the utterance's final)."""
+        self._paused = True
         if self._recognizer is not None:
-            await self._asr_events(await self.services.recognize(
-                _accept_and_finish, self._recognizer, self._held()))
+            found = await self.services.recognize(_accept_and_finish, self._recognizer,
+                                                  self._held())
+            self._early += [event for event in found if event.is_final]
+
+    async def _finish_utterance(self) -> None:
+        if self._recognizer is None:
+            return
+        if self._paused:  # decoded at the pause; what was held since is the trailing silence
+            found: list[AsrEvent] = []
+            self._speech, self._paused = [], False
+        else:
+            found = await self.services.recognize(_accept_and_finish, self._recognizer,
+                                                  self._held())
+        if not any(event.is_final for event in found):
+            early, self._early = joined(self._early), []
+            found = [early] if early is not None else []
+        await self._asr_events(found)
 
     async def _asr_events(self, found: Iterable[AsrEvent]) -> None:
         for event in found:
             if self.dialogue.outcome is not None or self._recognizer is None:
                 return
             if event.is_final:  # partials are not acted on: a short quiet ends a closed set
-                await self._do(self.dialogue.on_heard(event.text, event.confidence,
+                final, self._early = joined([*self._early, event]), []
+                assert final is not None
+                await self._do(self.dialogue.on_heard(final.text, final.confidence,
                                                       self._now()))
+
+    def _forget_speech(self) -> None:
+        """Drop the speech in progress: held audio and early finals."""
+        self._speech, self._early, self._paused = [], [], False
 
     # --- carrying out the dialogue's actions -------------------------------------------------
 
@@ -266,10 +309,10 @@ class VoiceSession:
         elif isinstance(action, StopListening):
             self._hearing = False
             self._detector.reset()
-            self._speech = []
+            self._forget_speech()
         elif isinstance(action, DropSpeech):
             self._detector.reset()
-            self._speech = []
+            self._forget_speech()
             if self._recognizer is not None:
                 await self.services.recognize(self._recognizer.reset)
         elif isinstance(action, UseLanguage):
@@ -293,7 +336,8 @@ class VoiceSession:
 
     async def _set_phrases(self, phrases: tuple[str, ...] | None) -> None:
         if self._recognizer is not None and phrases != self._phrases:
-            self._phrases, self._speech = phrases, []  # it ends the utterance in progress
+            self._phrases = phrases
+            self._forget_speech()  # it ends the utterance in progress
             await self.services.recognize(self._recognizer.set_phrases, phrases)
 
     def _play(self, play: Play) -> None:
@@ -339,7 +383,7 @@ class VoiceSession:
     # --- clean-up ----------------------------------------------------------------------------
 
     async def _release_recognizer(self) -> None:
-        self._speech = []
+        self._forget_speech()
         if self._recognizer is not None and self._recognizer_lang is not None:
             recognizer, lang = self._recognizer, self._recognizer_lang
             self._recognizer = self._recognizer_lang = None

@@ -11,6 +11,13 @@ noise): speech starts when `start_ms` of the last `start_window_ms` were speech,
 handed on then begins `preroll_ms` earlier, so that the recognizer hears the first syllable. It
 ends after `trailing_silence_ms` judged not speech. Pure computation, no clock: time is the audio.
 
+The first `pause_ms` judged not speech send a `SpeechPause`: the speech is probably over, so the
+session finishes the recognizer's utterance then, and when the trailing silence ends the speech
+the final is already decoded (it was ~45 ms of the end of a free sentence: bench/RESULTS.md);
+the quiet after the pause is not decoded. If speech comes back first (`SpeechResume`), the audio
+since the pause goes to the recognizer as a new utterance and its words are joined to the first
+part's: the caller is not cut off, and the rule that ends speech is the same as without pauses.
+
 The classifier is Silero VAD (its ONNX model, shipped in PyPI `silero-vad`, run by onnxruntime
 on 32 ms frames at 8 or 16 kHz), chosen over WebRTC's VAD by measurement on 8 kHz telephone
 audio (bench/voice_vad_bench.py, bench/RESULTS.md): on the same segmenter it found every
@@ -70,14 +77,19 @@ class VadConfig:
     # a closed-set answer (digits, a spoken key) that is already complete ends after this much
     # (None: it waits for `trailing_silence_ms` like free speech)
     closed_set_silence_ms: int | None = 100
+    # after this much non-speech the speech is probably over: `SpeechPause`, on which the
+    # session finishes the recognizer's utterance while the trailing silence is still being
+    # counted (None: no pause events, the whole end of turn waits for the final decode)
+    pause_ms: int | None = 96
     min_rms: float = 100.0  # int16 units, about -50 dBFS: quieter frames are never speech
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VadConfig:
         """`BOT_VOICE_VAD` (silero, webrtc or off), `BOT_VOICE_END_SILENCE_MS` (free speech),
-        `BOT_VOICE_CLOSED_SET_SILENCE_MS` (a number, or off)."""
+        `BOT_VOICE_CLOSED_SET_SILENCE_MS` and `BOT_VOICE_PAUSE_MS` (a number, or off)."""
         env = os.environ if env is None else env
         closed = env.get("BOT_VOICE_CLOSED_SET_SILENCE_MS", "").strip().lower()
+        pause = env.get("BOT_VOICE_PAUSE_MS", "").strip().lower()
         engine = env.get("BOT_VOICE_VAD", "").strip().lower() or cls.engine
         if engine not in ("silero", "webrtc", "off"):
             raise ValueError(f"BOT_VOICE_VAD={engine!r}: use silero, webrtc or off")
@@ -87,6 +99,7 @@ class VadConfig:
                                     or cls.trailing_silence_ms),
             closed_set_silence_ms=(None if closed in ("off", "none") else
                                    int(closed) if closed else cls.closed_set_silence_ms),
+            pause_ms=None if pause in ("off", "none") else int(pause) if pause else cls.pause_ms,
         )
 
 
@@ -198,11 +211,23 @@ class SpeechAudio:
 
 
 @dataclass(frozen=True)
+class SpeechPause:
+    """`pause_ms` of non-speech inside speech: it may be the end (more audio follows, then
+    `SpeechEnd` or `SpeechResume`)."""
+
+
+@dataclass(frozen=True)
+class SpeechResume:
+    """Speech again after a `SpeechPause`, before the trailing silence ended it (the audio
+    just before this event holds the frame that was speech again)."""
+
+
+@dataclass(frozen=True)
 class SpeechEnd:
     """`trailing_silence_ms` of non-speech after speech."""
 
 
-VadEvent = SpeechStart | SpeechAudio | SpeechEnd
+VadEvent = SpeechStart | SpeechAudio | SpeechPause | SpeechResume | SpeechEnd
 
 
 def classifier_for(sample_rate: int, config: VadConfig) -> FrameClassifier:
@@ -230,6 +255,7 @@ class SpeechDetector:
             maxlen=max(1, round(self.config.preroll_ms / frame_ms)))
         self._frame_ms = frame_ms
         self._in_speech = False
+        self._paused = False  # a SpeechPause was sent and no speech since
         self._silent_frames = 0
         self._quiet_frames = 0
 
@@ -266,11 +292,18 @@ class SpeechDetector:
             self._silent_frames = 0 if voiced else self._silent_frames + 1
             loud = voiced and rms(frame) >= self.config.min_rms
             self._quiet_frames = 0 if loud else self._quiet_frames + 1
-            if self._silent_frames * self._frame_ms >= self.config.trailing_silence_ms:
-                events.append(SpeechAudio(np.concatenate(speech)))
+            silent_ms = self._silent_frames * self._frame_ms
+            pause = self.config.pause_ms
+            if silent_ms >= self.config.trailing_silence_ms:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechEnd()]
                 speech = []
-                events.append(SpeechEnd())
-                self._in_speech, self._silent_frames = False, 0
+                self._in_speech, self._paused, self._silent_frames = False, False, 0
+            elif voiced and self._paused:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechResume()]
+                speech, self._paused = [], False
+            elif pause is not None and not self._paused and silent_ms >= pause:
+                events += [SpeechAudio(np.concatenate(speech)), SpeechPause()]
+                speech, self._paused = [], True
         if speech:
             events.append(SpeechAudio(np.concatenate(speech)))
         return events
@@ -278,5 +311,6 @@ class SpeechDetector:
     def reset(self) -> None:
         """Forget the speech in progress (the utterance was ended or dropped)."""
         self._in_speech, self._silent_frames, self._quiet_frames = False, 0, 0
+        self._paused = False
         self._recent.clear()
         self._preroll.clear()

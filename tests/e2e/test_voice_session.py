@@ -21,7 +21,7 @@ from bot.i18n.money import say_amount
 from bot.menus import menu_for
 from bot.ops.stack import Stack
 from bot.voice.assistant import AssistantClient
-from bot.voice.audio import rms_dbfs, silence
+from bot.voice.audio import frames, rms_dbfs, silence
 from bot.voice.call_io import CallerEvent, CallerHangup, CallerKey
 from bot.voice.local import recorded_call
 from bot.voice.models import named_model
@@ -145,6 +145,22 @@ def test_unrecognized_speech_is_asked_again(stack: Stack, synthesizer: Synthesiz
     # sent: the assistant's fallback says it; rejected (confidence too low): the session does
     # (the same words), and the assistant never saw the speech
     assert outcome.turns == (3 if min_confidence == 0.0 else 2)
+    assert said(session)[-2:] == ["Më falni, nuk ju kuptova.", menu_for("main").spoken("sq")]
+    assert outcome.ended_by == "caller"
+
+
+@pytest.mark.slow
+def test_a_caller_who_pauses_inside_a_sentence_is_heard_whole(stack: Stack,
+                                                              synthesizer: Synthesizer) -> None:
+    # the recognizer finishes the words before the pause while the trailing silence is still
+    # being counted; the caller goes on, and the words after the pause join them in one turn
+    voice = services(synthesizer, korean_for_sq=True)
+    two = korean("이")  # 2: alone, a key of the menu
+    loud = [i for i, frame in enumerate(frames(two, 8000, 10)) if rms_dbfs(frame) > -45]
+    sentence = np.concatenate([two[: (loud[-1] + 1) * 80], silence(300, 8000), two[4000:]])
+    outcome, session, _ = call(stack, voice, [Keys("1"), Speech(sentence)], ELIRA.phone)
+    heard = [line.text.split() for line in session.transcript if line.via == "speech"]
+    assert len(heard) == 1 and len(heard[0]) == 2 and heard[0][0] == "이"  # one turn, 2 words
     assert said(session)[-2:] == ["Më falni, nuk ju kuptova.", menu_for("main").spoken("sq")]
     assert outcome.ended_by == "caller"
 

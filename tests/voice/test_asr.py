@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from bot.voice.asr import AsrEvent, Recognizer
+from bot.voice.asr import AsrEvent, Recognizer, Word, joined
 from bot.voice.audio import frames, rms_dbfs, silence, to_bytes
 from bot.voice.endpoint import EndpointConfig
 from bot.voice.models import ModelInfo
@@ -174,3 +174,17 @@ def test_language_without_a_model_runs_keypad_first(
     assert recognizer is not None and recognizer.info.lang == "en"
     with pytest.raises(ValueError, match="sample rate"):
         Recognizer(ko_model, 11025)
+
+
+def test_the_parts_of_a_paused_utterance_make_one_final() -> None:
+    # the session finishes the recognizer's utterance at the caller's pause; if the caller goes
+    # on, the words after it are joined, with a confidence over all the words
+    first = AsrEvent("final", "dua bilancin", 0.9, (Word("dua", 0.1, 0.3, 1.0),
+                                                    Word("bilancin", 0.3, 0.8, 0.8)), "flush")
+    nothing = AsrEvent("final", "", 0.0, (), "flush")  # the pause's quiet: no words
+    second = AsrEvent("final", "ju lutem", 0.5, (Word("ju", 0.1, 0.2, 0.5),
+                                                 Word("lutem", 0.2, 0.5, 0.5)), "flush")
+    both = joined([first, nothing, second])
+    assert both is not None and both.text == "dua bilancin ju lutem"
+    assert both.confidence == pytest.approx((1.0 + 0.8 + 0.5 + 0.5) / 4)
+    assert joined([first]) == first and joined([nothing]) == nothing and joined([]) is None

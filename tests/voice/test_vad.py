@@ -144,6 +144,8 @@ def test_settings_from_the_environment() -> None:
         "webrtc", 500, None)
     assert isinstance(SpeechDetector(8000, config).classifier, WebRtcFrames)
     assert isinstance(SpeechDetector(8000).classifier, SileroFrames)
+    assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "off"}).pause_ms is None
+    assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "128"}).pause_ms == 128
     with pytest.raises(ValueError, match="BOT_VOICE_VAD"):
         VadConfig.from_env({"BOT_VOICE_VAD": "maybe"})
 
@@ -160,3 +162,50 @@ def test_quiet_after_speech_is_counted_at_once_for_a_complete_closed_set_answer(
     assert detector.in_speech  # free speech still waits (Silero's hangover and the rule)
     assert detector.trailing_quiet_ms >= 160  # a complete closed-set answer may end now
     assert detector.trailing_quiet_ms >= detector.trailing_silence_ms
+
+
+def trimmed(pcm: np.ndarray) -> np.ndarray:
+    """espeak-ng's own pause after the words cut off (tests set the silence themselves)."""
+    loud = [i for i, frame in enumerate(frames(pcm, 8000, 10)) if rms_dbfs(frame) > -45]
+    return pcm[: (loud[-1] + 1) * 80]
+
+
+def timed(detector: SpeechDetector, pcm: np.ndarray) -> list[tuple[str, int]]:
+    """The detector's events other than audio, each with the ms of audio fed when it came (fed
+    20 ms at a time, as RTP brings it)."""
+    found = []
+    for at in range(0, len(pcm), 160):
+        found += [(name, (at + 160) // 8) for name in kinds(detector.feed(pcm[at:at + 160]))
+                  if name != "SpeechAudio"]
+    return found
+
+
+def test_the_end_of_speech_is_announced_as_a_pause_while_the_silence_is_counted(
+        phone_speech: Callable[[str, str], np.ndarray]) -> None:
+    # the session finishes the recognizer's utterance on the pause, so that at the end of
+    # speech the final is already decoded; the rule that ends the speech is unchanged
+    words = trimmed(phone_speech("I lost my card", "en-us"))
+    config = VadConfig()
+    events = timed(SpeechDetector(8000, config),
+                   np.concatenate([line(hiss(1.0)), words, line(hiss(1.0, seed=4))]))
+    assert [name for name, _ in events] == ["SpeechStart", "SpeechPause", "SpeechEnd"]
+    paused, ended = events[1][1], events[2][1]
+    assert config.pause_ms is not None
+    lead = config.trailing_silence_ms - config.pause_ms - 32 - 20  # a frame, a chunk
+    assert ended - paused >= lead  # the decode has ~200 ms to finish before the turn ends
+    # without pauses (the rule before): the same end, and nothing earlier to decode on
+    plain = timed(SpeechDetector(8000, VadConfig(pause_ms=None)),
+                  np.concatenate([line(hiss(1.0)), words, line(hiss(1.0, seed=4))]))
+    assert plain == [events[0], events[2]]
+
+
+def test_speech_after_a_pause_resumes_the_same_utterance(
+        phone_speech: Callable[[str, str], np.ndarray]) -> None:
+    two, five = trimmed(phone_speech("이", "ko")), trimmed(phone_speech("오", "ko"))
+    detector = SpeechDetector(8000)
+    pcm = np.concatenate([line(hiss(0.5)), two, line(hiss(0.3, seed=5)), five,
+                          line(hiss(1.0, seed=6))])
+    events = detector.feed(pcm)
+    assert [k for k in kinds(events) if k != "SpeechAudio"] == [
+        "SpeechStart", "SpeechPause", "SpeechResume", "SpeechPause", "SpeechEnd"]
+    assert heard(events) >= len(two) + len(five)  # both words and the pause between them
