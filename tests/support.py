@@ -19,8 +19,22 @@ from bot.designer.parity import chosen_variations
 from bot.ops.stack import free_port
 from bot.security.trust import signed_message_metadata
 
-__all__ = ["Conversation", "all_responses", "free_port", "response_text", "run_bot", "start_in",
-           "verify_with_card"]
+__all__ = ["Conversation", "all_responses", "free_port", "post_json", "response_text", "run_bot",
+           "start_in", "verify_with_card"]
+
+
+def post_json(url: str, body: Any, method: str = "POST", timeout: float = 60,
+              ) -> tuple[int, Any]:
+    """`body` as JSON to `url` (None: no body); the status and the JSON answer, a refusal's
+    (HTTP 4xx/5xx with a JSON body) included."""
+    request = urllib.request.Request(  # noqa: S310 (http on loopback)
+        url, method=method, data=None if body is None else json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
 
 
 def run_bot(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
@@ -58,16 +72,9 @@ class Conversation:
         A refusal (HTTP 4xx with a reply list) is returned like any answer; `status` tells."""
         sent = self.metadata(text) if metadata is None else metadata
         self.last_metadata = sent
-        body = json.dumps({"sender": self.sender, "message": text, "metadata": sent}).encode()
-        request = urllib.request.Request(  # noqa: S310 (http on loopback)
-            f"{self.rasa_url}/webhooks/{self.channel}/webhook", data=body,
-            headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                self.status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            self.status, raw = error.code, error.read()
-        self.replies = json.loads(raw)
+        self.status, self.replies = post_json(
+            f"{self.rasa_url}/webhooks/{self.channel}/webhook",
+            {"sender": self.sender, "message": text, "metadata": sent}, timeout=self.timeout)
         return self.replies
 
     def text(self) -> str:

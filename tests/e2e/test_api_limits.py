@@ -5,25 +5,16 @@ Before, a token holder's 38 KB text to /model/parse cost the Rasa server 5.5 GB 
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
 from bot.ops.stack import Stack
+from tests.support import post_json
 
 
 def api(stack: Stack, method: str, path: str, body: Any) -> tuple[int, Any]:
-    request = urllib.request.Request(  # noqa: S310 (loopback)
-        f"{stack.config.rasa_url}{path}?token={stack.config.api_token}", method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return post_json(f"{stack.config.rasa_url}{path}?token={stack.config.api_token}", body,
+                     method)
 
 
 def user_event(text: str, parse_text: str | None = None) -> dict[str, Any]:

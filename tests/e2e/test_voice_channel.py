@@ -3,9 +3,6 @@ signed messages only, and one memory of signatures shared with the REST channel.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
@@ -14,21 +11,15 @@ import pytest
 from bot.ops.stack import Stack
 from bot.security.trust import signed_message_metadata
 from tests.e2e.conftest import TRUST_KEY
+from tests.support import post_json
 
 pytestmark = pytest.mark.rasa
 
 
 def post(stack: Stack, channel: str, sender: str, text: str,
          metadata: dict[str, Any]) -> tuple[int, list[dict[str, Any]]]:
-    body = json.dumps({"sender": sender, "message": text, "metadata": metadata}).encode()
-    request = urllib.request.Request(  # noqa: S310 (http on loopback)
-        f"{stack.config.rasa_url}/webhooks/{channel}/webhook", data=body,
-        headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+    return post_json(f"{stack.config.rasa_url}/webhooks/{channel}/webhook",
+                     {"sender": sender, "message": text, "metadata": metadata})
 
 
 def test_each_reply_comes_whole_text_and_payload_together(stack: Stack) -> None:
