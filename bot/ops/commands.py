@@ -113,12 +113,17 @@ def prepare(settings: Settings) -> None:
                        check=True)
 
 
-def prepared_stack() -> Stack:
-    """The services for this checkout's settings (demo bank and model made on first use)."""
+def prepared_config() -> StackConfig:
+    """The services for this checkout's settings (the demo bank made on first use); SIGTERM
+    stops this process as Ctrl-C does."""
     settings = Settings.from_env()
     prepare(settings)
     stop_on_sigterm()
-    return Stack(stack_config(settings))
+    return stack_config(settings)
+
+
+def prepared_stack() -> Stack:
+    return Stack(prepared_config())
 
 
 def run() -> int:
@@ -171,10 +176,7 @@ def assistant_for(command: str) -> Iterator[str]:
               flush=True)
         yield url
         return
-    settings = Settings.from_env()
-    prepare(settings)
-    stop_on_sigterm()
-    config = stack_config(settings)
+    config = prepared_config()
     config = replace(config, rasa_port=free_port(), action_port=free_port(),
                      smtp_port=free_port() if config.start_smtp_sink else config.smtp_port)
     stack = Stack(config)
