@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import sys
 import tempfile
 import time
@@ -40,7 +38,6 @@ from bot.designer.prompt_audio import (  # noqa: E402
     menu_prompt_seconds,
 )
 from bot.i18n import LANGUAGES  # noqa: E402
-from bot.security.secret_keys import trust_key  # noqa: E402
 from bot.voice.assistant import AssistantClient  # noqa: E402
 from bot.voice.call_io import CallerEvent  # noqa: E402
 from bot.voice.prompt_cache import PromptCache  # noqa: E402
@@ -129,13 +126,8 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        if args.rasa_url:
-            lines = asyncio.run(bench(args.rasa_url, trust_key(), folder))
-        else:
-            key = secrets.token_bytes(32)
-            os.environ["BOT_TRUST_KEY"] = key.hex()
-            with assistant_stack(folder / "var", key) as url:
-                lines = asyncio.run(bench(url, key, folder))
+        with assistant_stack(folder / "var", args.rasa_url) as (url, key):
+            lines = asyncio.run(bench(url, key, folder))
     print("\n".join(lines))
     print(f"\n(L = the language key; total {time.monotonic() - started:.0f} s wall clock)")
     return 0

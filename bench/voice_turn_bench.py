@@ -76,14 +76,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def assistant_stack(folder: Path, key: bytes) -> Iterator[str]:
+def assistant_stack(folder: Path, rasa_url: str | None = None) -> Iterator[tuple[str, bytes]]:
+    """The assistant to call and the key its voice messages are signed with: the running one at
+    `rasa_url` (this checkout's key), else one started in `folder` with a fresh key."""
+    if rasa_url:
+        yield rasa_url, trust_key()
+        return
     model = latest_model()
     if model is None:
         raise SystemExit("no trained model in models/: run `bot train` first")
+    key = secrets.token_bytes(32)
+    os.environ["BOT_TRUST_KEY"] = key.hex()
     config = scratch_config(folder, model, trust_key_hex=key.hex())
     init_demo_bank(config)
     with running(config, timeout=900) as stack:  # a busy shared machine starts Rasa slowly
-        yield stack.config.rasa_url
+        yield stack.config.rasa_url, key
 
 
 def korean_speech(text: str, folder: Path) -> np.ndarray:
@@ -272,14 +279,8 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        if args.rasa_url:
-            rows = asyncio.run(bench(args.rasa_url, trust_key(), args.calls, folder,
-                                         not args.no_baseline))
-        else:
-            key = secrets.token_bytes(32)
-            os.environ["BOT_TRUST_KEY"] = key.hex()
-            with assistant_stack(folder / "var", key) as url:
-                rows = asyncio.run(bench(url, key, args.calls, folder, not args.no_baseline))
+        with assistant_stack(folder / "var", args.rasa_url) as (url, key):
+            rows = asyncio.run(bench(url, key, args.calls, folder, not args.no_baseline))
     print("| scenario | turns | p50 | p95 | max |\n|---|---|---|---|---|")
     print("\n".join(rows))
     print(f"\n(total {time.monotonic() - started:.0f} s)")
