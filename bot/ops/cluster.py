@@ -50,6 +50,7 @@ MAX_ACTION_BODY_BYTES = 32 * 1024 * 1024
 # Sources from which the HTTP edge passes Rasa's token API (docs/security.md); default none.
 ADMIN_NETWORKS_ENV = "BOT_HTTP_ADMIN_NETWORKS"
 ADMIN_NETWORKS_FILE = "haproxy-admin-networks.lst"
+HAPROXY_STATS_SOCKET = "haproxy.sock"
 _PLACEHOLDER = re.compile(r"\$\{([a-z_]+)\}")
 
 
@@ -187,6 +188,7 @@ def no_replica_answer() -> str:
 def haproxy_config(cluster: ClusterPlan) -> str:
     return render((DEPLOY_DIR / "haproxy.cfg").read_text(encoding="utf-8"), {
         "no_replica_answer": cluster.folder / "no-replica.http",
+        "stats_socket": cluster.folder / HAPROXY_STATS_SOCKET,
         "http_host": cluster.host, "http_port": cluster.http_port,
         "action_port": cluster.action_edge_port,
         "max_connections": 2000, "rate_limit": cluster.rate_limit,
@@ -226,6 +228,29 @@ def make_certificate(folder: Path, host: str) -> tuple[Path, Path]:
                        check=True, capture_output=True, timeout=60)
         key.chmod(0o600)
     return key, cert
+
+
+def edge_servers(stats_socket: Path, timeout: float = 5.0) -> dict[str, str]:
+    """Each server of an HAProxy edge, as "backend/server", and its state (UP, DOWN, MAINT,
+    "UP 1/2" while rising...), read from its stats socket (`show stat`)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.settimeout(timeout)
+        connection.connect(str(stats_socket))
+        connection.sendall(b"show stat\n")
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    lines = b"".join(chunks).decode(errors="replace").splitlines()
+    if not lines or not lines[0].startswith("# "):
+        return {}
+    header = lines[0][2:].split(",")
+    proxy, server, status = (header.index(name) for name in ("pxname", "svname", "status"))
+    states = {}
+    for line in lines[1:]:
+        fields = line.split(",")
+        if len(fields) > status and fields[server] not in ("FRONTEND", "BACKEND"):
+            states[f"{fields[proxy]}/{fields[server]}"] = fields[status]
+    return states
 
 
 def _postgres_user() -> pwd.struct_passwd | None:
@@ -304,12 +329,7 @@ class Cluster:
             for number, port in enumerate(self.plan.rasa_ports, start=1):
                 self._wait_http(f"rasa{number}", f"http://{self.plan.host}:{port}/status?token="
                                 f"{self.plan.api_token}", timeout, needs="model_file")
-            # HAProxy sends nothing to a server until its health checks pass (rise 2): wait
-            # until both edges answer, or the first turns get 503. (The HTTP edge passes only
-            # the public paths; the replicas were asked for their model above.)
-            self._wait_http("haproxy", f"http://{self.plan.host}:{self.plan.action_edge_port}"
-                            "/health", timeout)
-            self._wait_http("haproxy", f"{self.plan.http_url}/webchat/", timeout)
+            self.wait_in_service(timeout)
             for number, port in enumerate(self.plan.sip_ports, start=1):
                 self.start_sip_worker(number, port)
             if self.plan.sip_ports:  # none: a chat-only topology (benchmarks)
@@ -445,6 +465,26 @@ class Cluster:
                 raise ClusterError(f"{name} not ready after {timeout:.0f}s; "
                                    f"see {self.logs / name}.log")
             time.sleep(0.5)
+
+    def wait_in_service(self, timeout: float) -> None:
+        """Until HAProxy has every server of every backend in service. It sends nothing to a
+        server before its health checks pass (rise 2); until then the first turns would get
+        the edge's own apology, which is a 200 (so no page through the edge can tell)."""
+        stats = self.plan.folder / HAPROXY_STATS_SOCKET
+        deadline = time.monotonic() + timeout
+        states: dict[str, str] = {}
+        while True:
+            self._check_alive("haproxy")
+            try:
+                states = edge_servers(stats)
+            except OSError:
+                states = {}  # not listening yet
+            if states and all(state == "UP" for state in states.values()):
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(f"HAProxy has not every server in service after "
+                                   f"{timeout:.0f}s: {states}; see {self.logs}/haproxy.log")
+            time.sleep(0.2)
 
     # --- supervision and faults ---------------------------------------------------------------
 

@@ -44,6 +44,32 @@ def topology() -> Iterator[Cluster]:
         shutil.rmtree(cluster.plan.folder, ignore_errors=True)
 
 
+# The lines of the parts' logs a failed test's report carries (the folder is gone afterwards).
+LOG_LINES_ON_FAILURE = 40
+LOG_MARKERS = ("error", "exception", "traceback", "warning", "timeout", "timed out")
+
+
+def log_excerpt(logs: Path, lines: int = LOG_LINES_ON_FAILURE) -> str:
+    """The last `lines` lines of each part's log that say something went wrong."""
+    parts = []
+    for log in sorted(logs.glob("*.log")):
+        text = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        wrong = [line for line in text if any(m in line.lower() for m in LOG_MARKERS)]
+        if wrong:
+            parts.append(f"--- {log.name} ---\n" + "\n".join(wrong[-lines:]))
+    return "\n".join(parts) or "(no part logged anything wrong)"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed topology test's report carries what the parts logged as wrong."""
+    outcome = yield
+    report = outcome.get_result()
+    cluster = getattr(item, "funcargs", {}).get("topology")
+    if report.failed and isinstance(cluster, Cluster) and cluster.logs.is_dir():
+        report.sections.append(("topology logs", log_excerpt(cluster.logs)))
+
+
 @pytest.fixture()
 def own_topology(topology: Cluster) -> Cluster:
     """The topology, for a test that stops and starts its parts (not one `bot cluster up` runs)."""
