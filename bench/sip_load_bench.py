@@ -5,12 +5,17 @@
         --keys 1199999999999   # the real assistant: language, main, individual menu, repeat
     .venv/bin/python bench/sip_load_bench.py --speech --levels 4,8,16,20 --seconds 40 \
         --baseline 4,8      # also the configuration before voice-activity detection
+    .venv/bin/python bench/sip_load_bench.py --speech --levels 12,16,20 --seconds 40 \
+        --spread 1,5        # the callers in step, then spread over one turn (~5 s)
     .venv/bin/python bench/sip_load_bench.py --edge --levels 25,50,100,150
 
 The gateway runs in a child process (this script with `--serve`), as in production; the callers
 (tests/sip/caller.py: RTP both ways, keys by RFC 4733) run here. For each level, N calls are
-placed within one second; each caller presses a key (or speaks) `--turn-gap` s after its last
-input ended. Reported:
+placed within one second (`--spread`: within each of these numbers of seconds, one run per
+number); each caller presses a key (or speaks) `--turn-gap` s after its last input ended. Calls
+placed within one second speak in step: every caller speaks at once, then all wait, the worst
+case for the recognizers; spread over one turn (~5 s with `--speech`), they speak at
+independent moments, as a line's callers do. Reported:
 
 - gateway send lateness: how late each 20 ms RTP packet left against its schedule (p50, p99,
   max) and packets later than one frame (20 ms), from the gateway's own clock;
@@ -33,9 +38,10 @@ configuration before voice-activity detection (`BOT_VOICE_VAD=off`: every frame 
 recognizer's own end-of-utterance rules); with `--baseline-config no-pause`, the voice-activity
 detection of today without the recognizer's utterance finished at the caller's pause
 (`BOT_VOICE_PAUSE_MS=off`: the trailing silence decoded, the final decoded after the end of
-speech). The gateway's CPU is also split into its event loop
-(the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and the rest (the
-recognition pool's threads), per call.
+speech); with `--baseline-config narrow-search`, today's configuration with the decoder's search
+narrowed (`BOT_VOSK_SEARCH_SQ=beam=8,max-active=1000`). The gateway's CPU is also split into
+its event loop (the main thread: SIP, RTP, G.711, voice-activity detection, the sessions) and
+the rest (the recognition pool's threads), per call.
 
 `--edge`: the same levels twice in one run, the same callers: first against one gateway
 directly, then through the SIP edge of the topology (Kamailio, deploy/kamailio.cfg, with flood
@@ -306,7 +312,8 @@ def group_cpu_seconds(pgid: int) -> float:
 
 async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls: int,
                 seconds: float, gap: float, keys: str, speech: np.ndarray | None,
-                edge_pgid: int | None = None) -> dict:
+                edge_pgid: int | None = None, spread: float = 1.0) -> dict:
+    """`calls` callers placed evenly within `spread` seconds, each for `seconds`."""
     turns: list[float] = []
     failures: list[str] = []
     jitters: list[float] = []
@@ -325,7 +332,7 @@ async def level(gateways: list[subprocess.Popen], target: tuple[str, int], calls
     for _ in range(calls):
         tasks.append(asyncio.ensure_future(run_caller(
             target, seconds, gap, keys, speech, turns, failures, jitters, setups)))
-        await asyncio.sleep(1.0 / calls)
+        await asyncio.sleep(spread / calls)
     await asyncio.gather(*tasks)
     wall = time.monotonic() - wall0
     cpu = (gateways_cpu() - cpu0) / wall
@@ -427,6 +434,9 @@ BASELINES = {
     "no-vad": ("baseline (no VAD)",
                {"BOT_VOICE_VAD": "off", "BOT_VOICE_CLOSED_SET_SILENCE_MS": "off"}),
     "no-pause": ("decode after the end (before)", {"BOT_VOICE_PAUSE_MS": "off"}),
+    # not a baseline but an alternative: the decoder's narrower search (bench/asr_search_bench.py)
+    "narrow-search": ("narrow search (beam 8, max-active 1000)",
+                      {"BOT_VOSK_SEARCH_SQ": "beam=8,max-active=1000"}),
 }
 
 
@@ -456,14 +466,17 @@ async def bench(args: argparse.Namespace) -> None:
     try:
         print(HEADER)
         for calls in args.levels:
-            for name, started in gateways.items():
-                if name != "this" and calls not in args.baseline:
-                    continue
-                processes = [process for process, _ in started]
-                result = await level(processes, ("127.0.0.1", started[0][1]), calls,
-                                     args.seconds, args.turn_gap, args.keys, speech)
-                print(row(name, result), flush=True)
-                await asyncio.sleep(1.0)
+            for spread in args.spread:
+                for name, started in gateways.items():
+                    if name != "this" and calls not in args.baseline:
+                        continue
+                    processes = [process for process, _ in started]
+                    result = await level(processes, ("127.0.0.1", started[0][1]), calls,
+                                         args.seconds, args.turn_gap, args.keys, speech,
+                                         spread=spread)
+                    label = name if args.spread == [1.0] else f"{name}, within {spread:g} s"
+                    print(row(label, result), flush=True)
+                    await asyncio.sleep(1.0)
         if args.edge:
             first = gateways["this"][0]
             gateways["edge"] = [first, start_gateway(args, env, args.levels, "36000-39999")]
@@ -516,6 +529,10 @@ def main() -> int:
     parser.add_argument("--turn-gap", type=float, default=3.0,
                         help="seconds from the end of one input to the next")
     parser.add_argument("--keys", default="1", help="keys pressed in turn (default: 1)")
+    parser.add_argument("--spread", default=[1.0],
+                        type=lambda text: [float(x) for x in text.split(",")],
+                        help="seconds within which a level's calls are placed; several: one "
+                             "run each (default 1: in step)")
     parser.add_argument("--rasa-url", help="use the real voice session with this assistant")
     parser.add_argument("--start-assistant", action="store_true",
                         help="start the real assistant (demo bank, free ports) and use it")
@@ -528,7 +545,8 @@ def main() -> int:
                         help="levels to run also without voice-activity detection (--speech)")
     parser.add_argument("--baseline-config", choices=sorted(BASELINES), default="no-vad",
                         help="what the --baseline gateway runs: no voice-activity detection "
-                             "(default), or the utterance decoded after the end of speech")
+                             "(default), the utterance decoded after the end of speech, or the "
+                             "decoder's narrower search")
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--rtp-ports", default="30000-39999", help=argparse.SUPPRESS)
     args = parser.parse_args()

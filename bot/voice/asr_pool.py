@@ -51,7 +51,8 @@ class RecognizerPool:
 
     def release(self, recognizer: Recognizer) -> None:
         """Take back a conversation's recognizer (kept if fewer than `keep` are idle)."""
-        if recognizer.info.path != self.info.path or recognizer.sample_rate != self.sample_rate:
+        theirs = (recognizer.info.path, recognizer.info.search, recognizer.sample_rate)
+        if theirs != (self.info.path, self.info.search, self.sample_rate):
             raise ValueError("this recognizer belongs to another pool")
         recognizer.set_phrases(None)
         recognizer.reset()

@@ -82,14 +82,20 @@ class VadConfig:
     # counted (None: no pause events, the whole end of turn waits for the final decode)
     pause_ms: int | None = 96
     min_rms: float = 100.0  # int16 units, about -50 dBFS: quieter frames are never speech
+    # the longest one speech: a caller (or a line's noise judged speech) who never stops is
+    # ended here, answered, and heard again, so that no utterance, its decode or its held audio
+    # grows without bound (None: no limit; `engine="off"` never ends speech itself)
+    max_speech_ms: int | None = 20_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> VadConfig:
         """`BOT_VOICE_VAD` (silero, webrtc or off), `BOT_VOICE_END_SILENCE_MS` (free speech),
-        `BOT_VOICE_CLOSED_SET_SILENCE_MS` and `BOT_VOICE_PAUSE_MS` (a number, or off)."""
+        `BOT_VOICE_CLOSED_SET_SILENCE_MS`, `BOT_VOICE_PAUSE_MS` and `BOT_VOICE_MAX_SPEECH_MS`
+        (a number, or off)."""
         env = os.environ if env is None else env
         closed = env.get("BOT_VOICE_CLOSED_SET_SILENCE_MS", "").strip().lower()
         pause = env.get("BOT_VOICE_PAUSE_MS", "").strip().lower()
+        longest = env.get("BOT_VOICE_MAX_SPEECH_MS", "").strip().lower()
         engine = env.get("BOT_VOICE_VAD", "").strip().lower() or cls.engine
         if engine not in ("silero", "webrtc", "off"):
             raise ValueError(f"BOT_VOICE_VAD={engine!r}: use silero, webrtc or off")
@@ -100,6 +106,8 @@ class VadConfig:
             closed_set_silence_ms=(None if closed in ("off", "none") else
                                    int(closed) if closed else cls.closed_set_silence_ms),
             pause_ms=None if pause in ("off", "none") else int(pause) if pause else cls.pause_ms,
+            max_speech_ms=(None if longest in ("off", "none") else
+                           int(longest) if longest else cls.max_speech_ms),
         )
 
 
@@ -224,7 +232,7 @@ class SpeechResume:
 
 @dataclass(frozen=True)
 class SpeechEnd:
-    """`trailing_silence_ms` of non-speech after speech."""
+    """`trailing_silence_ms` of non-speech after speech, or `max_speech_ms` of speech."""
 
 
 VadEvent = SpeechStart | SpeechAudio | SpeechPause | SpeechResume | SpeechEnd
@@ -258,6 +266,10 @@ class SpeechDetector:
         self._paused = False  # a SpeechPause was sent and no speech since
         self._silent_frames = 0
         self._quiet_frames = 0
+        self._speech_frames = 0  # of the speech in progress
+        longest = self.config.max_speech_ms
+        self._max_frames = (None if longest is None or isinstance(self.classifier, EveryFrame)
+                            else max(1, round(longest / frame_ms)))
 
     @property
     def in_speech(self) -> bool:
@@ -284,17 +296,20 @@ class SpeechDetector:
                 self._preroll.append(frame)
                 if sum(self._recent) >= self._start_frames:
                     self._in_speech, self._silent_frames, self._quiet_frames = True, 0, 0
+                    self._speech_frames = 0
                     events.append(SpeechStart(np.concatenate(list(self._preroll))))
                     self._preroll.clear()
                     self._recent.clear()
                 continue
             speech.append(frame)
+            self._speech_frames += 1
             self._silent_frames = 0 if voiced else self._silent_frames + 1
             loud = voiced and rms(frame) >= self.config.min_rms
             self._quiet_frames = 0 if loud else self._quiet_frames + 1
             silent_ms = self._silent_frames * self._frame_ms
             pause = self.config.pause_ms
-            if silent_ms >= self.config.trailing_silence_ms:
+            too_long = self._max_frames is not None and self._speech_frames >= self._max_frames
+            if silent_ms >= self.config.trailing_silence_ms or too_long:
                 events += [SpeechAudio(np.concatenate(speech)), SpeechEnd()]
                 speech = []
                 self._in_speech, self._paused, self._silent_frames = False, False, 0

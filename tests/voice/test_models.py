@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 
 from bot.voice.models import (
+    DecoderSearch,
     ModelConfigError,
     ModelInfo,
     env_var,
     load_model,
     model_for,
     named_model,
+    searched_view,
 )
 
 
@@ -70,3 +72,63 @@ def test_a_model_is_loaded_once_and_shared(ko_model: ModelInfo) -> None:
     same = named_model("ko")  # another ModelInfo for the same directory
     assert all(model is loaded[0] for model in loaded)
     assert load_model(same) is loaded[0]
+
+
+def test_the_decoder_search_is_set_per_language() -> None:
+    env = {"BOT_VOSK_MODEL_SQ": "ko", "BOT_VOSK_MODEL_EN": "ko",
+           "BOT_VOSK_SEARCH_SQ": "beam=8, max-active=1000"}
+    albanian, english = model_for("sq", env=env), model_for("en", env=env)
+    assert albanian is not None and english is not None
+    assert albanian.search == DecoderSearch(beam=8.0, max_active=1000)
+    assert english.search == DecoderSearch()  # the model's own
+    assert DecoderSearch.parse("max-active=500") == DecoderSearch(max_active=500)
+    for wrong in ("beam=0", "beam=wide", "max-active=1.5", "lattice-beam=4", "beam"):
+        with pytest.raises(ModelConfigError, match="decoder search"):
+            DecoderSearch.parse(wrong)
+
+
+def test_a_search_is_loaded_from_a_view_and_the_model_is_left_as_it_was(tmp_path: Path) -> None:
+    model = tmp_path / "model"
+    for name in ("am/final.mdl", "graph/HCLr.fst", "conf/mfcc.conf"):
+        (model / name).parent.mkdir(parents=True, exist_ok=True)
+        (model / name).write_text(name)
+    own = "--min-active=200\n--max-active=3000\n--beam=10.0\n--lattice-beam=2.0\n"
+    (model / "conf" / "model.conf").write_text(own)
+    (tmp_path / "view").mkdir()
+    view = searched_view(model, DecoderSearch(beam=8.0), tmp_path / "view")
+    assert (view / "conf" / "model.conf").read_text().splitlines() == [
+        "--min-active=200", "--max-active=3000", "--lattice-beam=2.0", "--beam=8.0"]
+    assert (view / "am" / "final.mdl").read_text() == "am/final.mdl"  # linked, not copied
+    assert (view / "conf" / "mfcc.conf").is_symlink() and (view / "graph").is_symlink()
+    assert (model / "conf" / "model.conf").read_text() == own
+
+
+@pytest.mark.slow
+def test_a_narrow_search_is_its_own_model_and_hears_the_same_words(
+        ko_model: ModelInfo, speak) -> None:  # noqa: ANN001 (the conftest's speech maker)
+    import numpy as np
+
+    from bot.voice.asr import Recognizer
+    from bot.voice.audio import silence
+
+    narrow = ModelInfo(ko_model.name, ko_model.path, ko_model.lang,
+                       DecoderSearch(beam=8.0, max_active=1000))
+    assert load_model(narrow) is not load_model(ko_model)
+    assert load_model(replace_search(narrow)) is load_model(narrow)
+
+    def heard(info: ModelInfo) -> list[str]:
+        recognizer = Recognizer(info, 8000)
+        pcm = np.concatenate([silence(500, 8000), speak("이", 8000), silence(1000, 8000),
+                              speak("네", 8000), silence(1000, 8000)])
+        events = []
+        for start in range(0, len(pcm), 160):
+            events += recognizer.accept(pcm[start:start + 160])
+        return [event.text for event in [*events, *recognizer.finish()] if event.is_final]
+
+    assert heard(narrow) == heard(ko_model) == ["이", "네"]
+
+
+def replace_search(info: ModelInfo) -> ModelInfo:
+    """Another ModelInfo, equal to `info` (the cache is by folder and search, not object)."""
+    return ModelInfo(info.name, info.path, info.lang, DecoderSearch(info.search.beam,
+                                                                   info.search.max_active))

@@ -14,6 +14,7 @@ from bot.voice import g711
 from bot.voice.audio import frames, read_wav, rms_dbfs
 from bot.voice.dtmf_tones import tone
 from bot.voice.vad import (
+    FRAME_MS,
     EveryFrame,
     SileroFrames,
     SpeechAudio,
@@ -136,6 +137,32 @@ def test_off_hands_on_every_frame_and_never_ends() -> None:
     assert heard(events) == 8000 * 3 and detector.in_speech
 
 
+class AlwaysSpeech:
+    """A classifier that judges everything speech: a caller who never stops talking (or a
+    line's noise a model takes for speech)."""
+
+    frame_ms = FRAME_MS
+
+    def is_speech(self, frame: np.ndarray) -> bool:
+        return True
+
+
+def test_speech_that_never_stops_is_ended_at_the_longest_utterance_and_heard_again() -> None:
+    config = VadConfig(max_speech_ms=2000)
+    detector = SpeechDetector(8000, config, AlwaysSpeech())
+    events = timed(detector, line(hiss(5.0, level=3000)))
+    ends = [at for name, at in events if name == "SpeechEnd"]
+    starts = [at for name, at in events if name == "SpeechStart"]
+    assert len(ends) == 2 and len(starts) == 3  # ended twice, and heard again each time
+    lengths = [end - start for start, end in zip(starts[:2], ends, strict=True)]
+    assert all(2000 <= length <= 2000 + 2 * FRAME_MS for length in lengths), lengths
+    assert detector.in_speech  # the third is in progress: it too will end
+    # the limit is the default; off, one speech goes on for as long as the caller talks
+    assert VadConfig().max_speech_ms == 20_000
+    unbounded = SpeechDetector(8000, VadConfig(max_speech_ms=None), AlwaysSpeech())
+    assert "SpeechEnd" not in kinds(unbounded.feed(line(hiss(25.0, level=3000))))
+
+
 def test_settings_from_the_environment() -> None:
     assert VadConfig.from_env({}) == VadConfig()
     config = VadConfig.from_env({"BOT_VOICE_VAD": "webrtc", "BOT_VOICE_END_SILENCE_MS": "500",
@@ -146,6 +173,8 @@ def test_settings_from_the_environment() -> None:
     assert isinstance(SpeechDetector(8000).classifier, SileroFrames)
     assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "off"}).pause_ms is None
     assert VadConfig.from_env({"BOT_VOICE_PAUSE_MS": "128"}).pause_ms == 128
+    assert VadConfig.from_env({"BOT_VOICE_MAX_SPEECH_MS": "off"}).max_speech_ms is None
+    assert VadConfig.from_env({"BOT_VOICE_MAX_SPEECH_MS": "9000"}).max_speech_ms == 9000
     with pytest.raises(ValueError, match="BOT_VOICE_VAD"):
         VadConfig.from_env({"BOT_VOICE_VAD": "maybe"})
 
