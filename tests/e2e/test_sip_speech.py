@@ -62,7 +62,7 @@ def espeak(text: str, voice: str) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         raw, phone = Path(folder) / "raw.wav", Path(folder) / "phone.wav"
         subprocess.run([ESPEAK, "-v", voice, "-w", str(raw), text], check=True, timeout=30)
-        subprocess.run([SOX, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(phone)],
+        subprocess.run([SOX, "-D", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(phone)],
                        check=True, timeout=30)
         return read_wav(phone)[0]
 

@@ -91,7 +91,7 @@ def korean(text: str) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         raw, phone = Path(folder) / "raw.wav", Path(folder) / "phone.wav"
         subprocess.run([ESPEAK, "-v", "ko", "-w", str(raw), text], check=True, timeout=30)
-        subprocess.run([SOX, str(raw), "-r", "8000", "-c", "1", "-b", "16", str(phone)],
+        subprocess.run([SOX, "-D", str(raw), "-r", "8000", "-c", "1", "-b", "16", str(phone)],
                        check=True, timeout=30)
         pcm, _ = read_wav(phone)
     return np.concatenate([silence(500, 8000), pcm])
@@ -132,19 +132,18 @@ def test_spoken_language_choice_then_keys_reach_the_balance(stack: Stack,
     assert outcome.ended_by == "caller" and all(audible(p.pcm) for p in output.played)
 
 
-# Flaky, cause not found: in 2 of 6 whole-suite runs on 2026-12-07 (never alone, nor with the
-# other end-to-end tests only) the Korean words got "Ky opsion nuk ekziston." (a key the menu
-# does not have) instead of the fallback; both DIET and the linear NLU give the fallback for
-# these words, so the message that reached the assistant was not them. The transcript is in
-# the assertion's message for the next time.
-@pytest.mark.flaky(reruns=1)
+# "네" (yes), an answer the Albanian assistant does not know: the stand-in hears it as "네"
+# every time. The sentence this test said before ("안녕하세요 감사합니다") was heard differently
+# from call to call, the same audio included (Vosk's result depends on what the shared model
+# decoded before), and 1 call in 3 as "... [5] ...": a key the main menu does not have, so
+# the assistant rightly answered "Ky opsion nuk ekziston." (2 of 6 whole-suite runs failed).
 @pytest.mark.slow
 @pytest.mark.parametrize("min_confidence", [0.0, 1.1], ids=["sent", "rejected"])
 def test_unrecognized_speech_is_asked_again(stack: Stack, synthesizer: Synthesizer,
                                             min_confidence: float) -> None:
-    # free recognition in the main menu; Korean words mean nothing to the Albanian assistant
+    # free recognition in the main menu; a Korean word means nothing to the Albanian assistant
     voice = services(synthesizer, korean_for_sq=True, min_confidence=min_confidence)
-    steps = [Keys("1"), Speech(korean("안녕하세요 감사합니다"))]
+    steps = [Keys("1"), Speech(korean("네"))]
     outcome, session, _ = call(stack, voice, steps, ELIRA.phone)
     caller_speech = [line for line in session.transcript if line.via == "speech"]
     assert len(caller_speech) == 1 and caller_speech[0].text

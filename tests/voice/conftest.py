@@ -41,7 +41,7 @@ def speak(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., np.ndarray]
             raw, converted = folder / f"{len(made)}.wav", folder / f"{len(made)}-{rate}.wav"
             subprocess.run([ESPEAK, "-v", voice, "-w", str(raw), text], check=True, timeout=30)
             subprocess.run(
-                [SOX, str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(converted)],
+                [SOX, "-D", str(raw), "-r", str(rate), "-c", "1", "-b", "16", str(converted)],
                 check=True,
                 timeout=30,
             )

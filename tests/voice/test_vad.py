@@ -58,7 +58,7 @@ def phone_speech(speak: Callable[..., np.ndarray], tmp_path_factory: pytest.Temp
         from bot.voice.audio import write_wav
 
         write_wav(raw, pcm, 8000)
-        subprocess.run([SOX, str(raw), str(band), "sinc", "300-3400"], check=True,
+        subprocess.run([SOX, "-D", str(raw), str(band), "sinc", "300-3400"], check=True,
                        capture_output=True, timeout=30)
         return line(read_wav(band)[0])
 
@@ -110,7 +110,7 @@ def test_call_progress_and_keypad_tones_are_not_speech(tmp_path: Path) -> None:
         path = Path("/usr/share/baresip") / name
         if path.is_file() and SOX is not None:
             converted = tmp_path / name
-            subprocess.run([SOX, str(path), "-r", "8000", "-e", "signed-integer", "-b", "16",
+            subprocess.run([SOX, "-D", str(path), "-r", "8000", "-e", "signed-integer", "-b", "16",
                             str(converted)], check=True, timeout=30)
             sounds.append(np.resize(read_wav(converted)[0], 8000 * 10))
     for sound in sounds:
