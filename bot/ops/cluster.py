@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -444,47 +445,49 @@ class Cluster:
         if process is not None and process.poll() is not None:
             raise ClusterError(f"{name} exited; see {self.logs / name}.log")
 
-    def _wait_tcp(self, name: str, port: int, timeout: float) -> None:
+    def _wait_until(self, name: str, ready: Callable[[], bool], timeout: float,
+                    not_yet: Callable[[], str], interval: float) -> None:
+        """Poll `ready` every `interval` s while the part `name` lives; after `timeout`,
+        ClusterError saying what it is not yet (`not_yet`) and where its log is."""
         deadline = time.monotonic() + timeout
-        while True:
-            self._check_alive(name)
-            try:
-                with socket.create_connection((self.plan.host, port), timeout=1):
-                    return
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise ClusterError(f"{name} not listening on {port} after {timeout:.0f}s; "
-                                       f"see {self.logs / name}.log") from None
-                time.sleep(0.2)
-
-    def _wait_http(self, name: str, url: str, timeout: float, needs: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while not http_answers(url, needs):
+        while not ready():
             self._check_alive(name)
             if time.monotonic() > deadline:
-                raise ClusterError(f"{name} not ready after {timeout:.0f}s; "
+                raise ClusterError(f"{name} {not_yet()} after {timeout:.0f}s; "
                                    f"see {self.logs / name}.log")
-            time.sleep(0.5)
+            time.sleep(interval)
+
+    def _wait_tcp(self, name: str, port: int, timeout: float) -> None:
+        def listening() -> bool:
+            try:
+                with socket.create_connection((self.plan.host, port), timeout=1):
+                    return True
+            except OSError:
+                return False
+
+        self._wait_until(name, listening, timeout, lambda: f"not listening on {port}", 0.2)
+
+    def _wait_http(self, name: str, url: str, timeout: float, needs: str = "") -> None:
+        self._wait_until(name, lambda: http_answers(url, needs), timeout, lambda: "not ready",
+                         0.5)
 
     def wait_in_service(self, timeout: float) -> None:
         """Until HAProxy has every server of every backend in service. It sends nothing to a
         server before its health checks pass (rise 2); until then the first turns would get
         the edge's own apology, which is a 200 (so no page through the edge can tell)."""
         stats = self.plan.folder / HAPROXY_STATS_SOCKET
-        deadline = time.monotonic() + timeout
         states: dict[str, str] = {}
-        while True:
-            self._check_alive("haproxy")
+
+        def in_service() -> bool:
+            nonlocal states
             try:
                 states = edge_servers(stats)
             except OSError:
                 states = {}  # not listening yet
-            if states and all(state == "UP" for state in states.values()):
-                return
-            if time.monotonic() > deadline:
-                raise ClusterError(f"HAProxy has not every server in service after "
-                                   f"{timeout:.0f}s: {states}; see {self.logs}/haproxy.log")
-            time.sleep(0.2)
+            return bool(states) and all(state == "UP" for state in states.values())
+
+        self._wait_until("haproxy", in_service, timeout,
+                         lambda: f"has not every server in service ({states})", 0.2)
 
     # --- supervision and faults ---------------------------------------------------------------
 
